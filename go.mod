@@ -1,0 +1,3 @@
+module github.com/quirkcheck/quirk
+
+go 1.26.0

@@ -1,0 +1,175 @@
+// Package analysis defines the interface between the checker and its rules,
+// after golang.org/x/tools/go/analysis: a rule is an [Analyzer] whose Run
+// function inspects a [Pass] and reports [Diagnostic] values.
+package analysis
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Severity is a ShellCheck level. Lower values are more severe, so
+// "at least warning" is sev <= Warning. The zero value means "the analyzer's
+// default" in a Diagnostic.
+type Severity int
+
+const (
+	Error Severity = iota + 1
+	Warning
+	Info
+	Style
+)
+
+var severityNames = [...]string{"error", "warning", "info", "style"}
+
+func (s Severity) String() string {
+	if s < 1 || int(s) > len(severityNames) {
+		return "Severity(" + strconv.Itoa(int(s)) + ")"
+	}
+	return severityNames[s-1]
+}
+
+// ParseSeverity accepts ShellCheck's level names.
+func ParseSeverity(name string) (Severity, error) {
+	for i, n := range severityNames {
+		if strings.EqualFold(name, n) {
+			return Severity(i + 1), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q (want error, warning, info or style)", name)
+}
+
+// Analyzer is one rule. Its ID is stable and never reused.
+type Analyzer struct {
+	ID       string    // "QK5001"; the json1 code is its number
+	Name     string    // kebab-case alias usable in directives and config
+	Doc      string    // "title\n\nbody"; the body shows a bad and a good example
+	Hint     string    // one line: what to write instead (shown by the tty format)
+	Severity Severity  // default level of its diagnostics
+	Dialects []Dialect // dialects it applies to; nil means all
+	// Confirmable says that each finding carries an Expr that real shells can
+	// evaluate, so "quirk check --confirm" can attach evidence.
+	Confirmable bool
+	// Builtin analyzers are reported by the checker itself (directive
+	// hygiene) rather than by a Run function.
+	Builtin bool
+	Run     func(*Pass)
+}
+
+// Title is the first line of the doc.
+func (a *Analyzer) Title() string {
+	title, _, _ := strings.Cut(a.Doc, "\n")
+	return title
+}
+
+// Code is the numeric part of the ID, as ShellCheck's json1 "code".
+func (a *Analyzer) Code() int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(a.ID, "QK"))
+	return n
+}
+
+// AppliesTo reports whether the analyzer runs on scripts of dialect d.
+func (a *Analyzer) AppliesTo(d Dialect) bool {
+	if len(a.Dialects) == 0 {
+		return true
+	}
+	for _, x := range a.Dialects {
+		if x == d {
+			return true
+		}
+	}
+	return false
+}
+
+var idPattern = regexp.MustCompile(`^QK[5-9][0-9]{3}$`)
+var namePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// Validate checks an analyzer set the way analysis.Validate does: well-formed,
+// unique IDs (never below QK5001, so they cannot collide with ShellCheck's
+// codes), unique names, and a doc, hint and Run function for each.
+func Validate(analyzers []*Analyzer) error {
+	ids := map[string]bool{}
+	names := map[string]bool{}
+	for _, a := range analyzers {
+		switch {
+		case !idPattern.MatchString(a.ID) || a.Code() < 5001:
+			return fmt.Errorf("analyzer %q: ID must look like QK5001 and be at least 5001", a.ID)
+		case !namePattern.MatchString(a.Name):
+			return fmt.Errorf("analyzer %s: name %q is not kebab-case", a.ID, a.Name)
+		case a.Run == nil && !a.Builtin:
+			return fmt.Errorf("analyzer %s: no Run function", a.ID)
+		case !strings.Contains(a.Doc, "\n\n") || a.Hint == "":
+			return fmt.Errorf("analyzer %s: doc needs a title, a body and a hint", a.ID)
+		case ids[a.ID] || names[a.Name]:
+			return fmt.Errorf("analyzer %s (%s) is registered twice", a.ID, a.Name)
+		}
+		ids[a.ID], names[a.Name] = true, true
+	}
+	return nil
+}
+
+// Pass is what an analyzer sees of one file.
+type Pass struct {
+	Analyzer *Analyzer
+	File     *syntax.File
+	Src      []byte
+	Filename string
+	Dialect  Dialect
+	Index    *Index // one shared walk of the tree; see index.go
+	// TargetBash is the oldest bash the script must run on, as
+	// major*100+minor (302 for 3.2), or 0 when no target was given.
+	TargetBash int
+	Report     func(Diagnostic)
+}
+
+// Reportf reports a diagnostic over node with the analyzer's severity.
+func (p *Pass) Reportf(node syntax.Node, format string, args ...any) {
+	p.Report(Diagnostic{Start: int(node.Pos().Offset()), End: int(node.End().Offset()), Message: fmt.Sprintf(format, args...)})
+}
+
+// Text returns the source text of node.
+func (p *Pass) Text(node syntax.Node) string {
+	return string(p.Src[node.Pos().Offset():node.End().Offset()])
+}
+
+// Diagnostic is one finding. Start and End are byte offsets into the source.
+type Diagnostic struct {
+	Start, End int
+	Code       string   // the analyzer ID; filled in by the checker
+	Severity   Severity // zero: the analyzer's default
+	Message    string
+	Fixes      []SuggestedFix // alternatives; at most one is applied
+	// Expr is a shell word that shows the surprise when evaluated, with
+	// Setup run first (e.g. "n=0"); used by --confirm.
+	Expr, Setup string
+	Evidence    []string // filled in by --confirm
+}
+
+// SuggestedFix is a set of non-overlapping edits. Unsafe fixes change
+// behaviour in a way the author may not want; they are shown as suggestions
+// but never applied automatically (json1 and diff only carry safe fixes).
+type SuggestedFix struct {
+	Message string // a verb phrase: "Use "$@" instead"
+	Edits   []TextEdit
+	Unsafe  bool
+}
+
+// TextEdit replaces Src[Start:End] with NewText; Start == End inserts.
+type TextEdit struct {
+	Start, End int
+	NewText    string
+}
+
+// SafeFix returns the first fix that is safe to apply, if any.
+func (d *Diagnostic) SafeFix() *SuggestedFix {
+	for i := range d.Fixes {
+		if !d.Fixes[i].Unsafe {
+			return &d.Fixes[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,639 @@
+package analysis
+
+import (
+	"strconv"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Context says where a parameter expansion sits, which decides whether it is
+// split, globbed or joined.
+type Context int
+
+const (
+	CtxOther    Context = iota
+	CtxArg              // a word of a simple command (including its name)
+	CtxAssign           // the value of a scalar assignment: joined, not split
+	CtxArray            // an element of an array literal: a=( … )
+	CtxTest             // inside [[ … ]]: not split
+	CtxArith            // inside arithmetic
+	CtxRedirect         // a redirection target
+	CtxCase             // the word of a case statement or a pattern
+	CtxList             // the word list of a for or select loop
+	CtxHeredoc          // the body of a here-document
+)
+
+// ParamRef is one parameter expansion with what the rules need to know about
+// its surroundings.
+type ParamRef struct {
+	Exp     *syntax.ParamExp
+	Word    *syntax.Word      // the word that holds it; nil in arithmetic
+	Quote   *syntax.DblQuoted // innermost enclosing double quotes, or nil
+	Context Context
+	Call    *syntax.CallExpr // the simple command, when Context is CtxArg
+	ArgPos  int              // index of Word in Call.Args, when Context is CtxArg
+	Assign  *syntax.Assign   // when Context is CtxAssign or CtxArray
+	// PrefixAssign is set when Assign is a prefix of a command (IFS=, cmd).
+	PrefixAssign bool
+	Func         *syntax.FuncDecl // innermost enclosing function, or nil
+	Stmt         *syntax.Stmt     // innermost enclosing statement
+	Nested       bool             // inside another expansion's operand
+}
+
+// Name is the parameter name: "@", "*", "1", "foo".
+func (r *ParamRef) Name() string {
+	if r.Exp.Param == nil {
+		return ""
+	}
+	return r.Exp.Param.Value
+}
+
+// IsList reports whether the expansion is $@ or $* (any operator applied).
+func (r *ParamRef) IsList() bool {
+	n := r.Name()
+	return (n == "@" || n == "*") && r.Exp.Index == nil
+}
+
+// IsArrayAll reports whether the expansion is ${a[@]} or ${a[*]}.
+func (r *ParamRef) IsArrayAll() bool {
+	if r.Exp.Index == nil {
+		return false
+	}
+	w, ok := r.Exp.Index.(*syntax.Word)
+	if !ok {
+		return false
+	}
+	l := w.Lit()
+	return l == "@" || l == "*"
+}
+
+// CallRef is one simple command.
+type CallRef struct {
+	Call *syntax.CallExpr
+	Stmt *syntax.Stmt
+	Func *syntax.FuncDecl
+	Name string // the literal command name, or "" when it is not literal
+	// StatusChecked is true when the command's exit status decides what runs
+	// next: an if/while/until condition, the left side of && or ||, or "!".
+	StatusChecked bool
+	Loop          *syntax.WhileClause // innermost enclosing while/until loop
+}
+
+// CountCheck is a place where the script compares $# with a number, or
+// otherwise makes sure of how many arguments it has.
+type CountCheck struct {
+	Offset int
+	Func   *syntax.FuncDecl
+	// Min is the argument count the check lets the script rely on afterwards;
+	// Unbounded when the check cannot be read (e.g. $# -lt $n).
+	Min int
+}
+
+// Unbounded is a CountCheck.Min for checks whose bound is not a constant.
+const Unbounded = 1 << 30
+
+// IFSChange is an assignment to IFS.
+type IFSChange struct {
+	Offset  int
+	Func    *syntax.FuncDecl
+	Value   string // the literal value; meaningful when Literal
+	Literal bool
+	Default bool // restores the default: unset IFS, IFS=$' \t\n'
+	Prefix  bool // a command prefix: IFS=, cmd
+	Call    *syntax.CallExpr
+}
+
+// Index is built by one walk of the syntax tree and shared by every rule,
+// the way go/analysis rules share the inspect pass.
+type Index struct {
+	Params      []*ParamRef
+	Calls       []*CallRef
+	CountChecks []CountCheck
+	IFSChanges  []IFSChange
+	Funcs       []*syntax.FuncDecl
+	// Errexit is set when the script turns on "set -e" at its top level or in
+	// its shebang, so a failing shift stops it instead of going on.
+	Errexit bool
+
+	assignCount map[string]int
+	constValue  map[string]string
+}
+
+// Const returns the value of a variable that is assigned exactly once in the
+// whole script, to a literal, and never changed otherwise (read, for, let,
+// ((x++)), unset …). This is the "simple constant tracking" rules use to
+// evaluate offsets like "${@:$n}".
+func (ix *Index) Const(name string) (string, bool) {
+	if ix.assignCount[name] != 1 {
+		return "", false
+	}
+	v, ok := ix.constValue[name]
+	return v, ok
+}
+
+// MinArgs is the argument count the script has made sure of before offset,
+// in the scope of fn (nil for the top level), or 0 when it has not checked.
+func (ix *Index) MinArgs(fn *syntax.FuncDecl, offset int) int {
+	best := 0
+	for _, c := range ix.CountChecks {
+		if c.Func == fn && c.Offset < offset {
+			best = max(best, c.Min)
+		}
+	}
+	return best
+}
+
+// IFSAt returns the latest IFS assignment (not a command prefix) before
+// offset in the scope of fn, if any.
+func (ix *Index) IFSAt(fn *syntax.FuncDecl, offset int) (IFSChange, bool) {
+	var last IFSChange
+	found := false
+	for _, c := range ix.IFSChanges {
+		if c.Func == fn && !c.Prefix && c.Offset < offset {
+			last, found = c, true
+		}
+	}
+	return last, found
+}
+
+// NewIndex walks f once.
+func NewIndex(f *syntax.File, src []byte) *Index {
+	ix := &Index{assignCount: map[string]int{}, constValue: map[string]string{}}
+	if bytesHasShebangFlag(src, 'e') {
+		ix.Errexit = true
+	}
+	var stack []syntax.Node
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return true
+		}
+		switch n := n.(type) {
+		case *syntax.ParamExp:
+			ix.addParam(n, stack)
+			if n.Param != nil && n.Exp != nil && isDigits(n.Param.Value) {
+				// ${2:?usage} and ${2?usage} stop the script without $2.
+				if n.Exp.Op == syntax.ErrorUnset || n.Exp.Op == syntax.ErrorUnsetOrNull {
+					k, _ := strconv.Atoi(n.Param.Value)
+					ix.CountChecks = append(ix.CountChecks, CountCheck{int(n.Pos().Offset()), enclosingFunc(stack), k})
+				}
+			}
+		case *syntax.CallExpr:
+			ix.addCall(n, stack)
+		case *syntax.FuncDecl:
+			ix.Funcs = append(ix.Funcs, n)
+		case *syntax.Assign:
+			ix.addAssign(n, stack)
+		case *syntax.DeclClause:
+			for _, a := range n.Args {
+				if a.Name != nil && a.Value == nil && a.Array == nil && n.Variant.Value != "export" && n.Variant.Value != "readonly" {
+					ix.changed(a.Name.Value) // "local x" resets x
+				}
+			}
+		case *syntax.ForClause:
+			if wi, ok := n.Loop.(*syntax.WordIter); ok {
+				ix.changed(wi.Name.Value)
+			}
+		case *syntax.UnaryArithm:
+			if n.Op == syntax.Inc || n.Op == syntax.Dec {
+				ix.changedArith(n.X)
+			}
+		case *syntax.BinaryArithm:
+			if isAssignOp(n.Op) {
+				ix.changedArith(n.X)
+			}
+		case *syntax.TestClause:
+			ix.addTestCount(n.X, stack)
+		case *syntax.ArithmCmd:
+			ix.addArithCount(n.X, stack)
+		case *syntax.CaseClause:
+			if isDollarHash(n.Word) {
+				ix.CountChecks = append(ix.CountChecks, CountCheck{int(n.Pos().Offset()), enclosingFunc(stack), Unbounded})
+			}
+		}
+		stack = append(stack, n)
+		return true
+	})
+	return ix
+}
+
+func isAssignOp(op syntax.BinAritOperator) bool {
+	switch op {
+	case syntax.Assgn, syntax.AddAssgn, syntax.SubAssgn, syntax.MulAssgn, syntax.QuoAssgn,
+		syntax.RemAssgn, syntax.AndAssgn, syntax.OrAssgn, syntax.XorAssgn, syntax.ShlAssgn, syntax.ShrAssgn:
+		return true
+	}
+	return false
+}
+
+func (ix *Index) changed(name string) { ix.assignCount[name] += 2 }
+
+func (ix *Index) changedArith(x syntax.ArithmExpr) {
+	if w, ok := x.(*syntax.Word); ok {
+		ix.changed(w.Lit())
+	}
+}
+
+func (ix *Index) addAssign(a *syntax.Assign, stack []syntax.Node) {
+	if a.Name == nil {
+		return
+	}
+	name := a.Name.Value
+	ix.assignCount[name]++
+	if a.Append || a.Array != nil || a.Index != nil || a.Naked {
+		ix.changed(name)
+	} else if a.Value == nil {
+		ix.constValue[name] = ""
+	} else if lit, ok := literalValue(a.Value); ok {
+		ix.constValue[name] = lit
+	} else {
+		ix.changed(name)
+	}
+	if name != "IFS" {
+		return
+	}
+	c := IFSChange{Offset: int(a.Pos().Offset()), Func: enclosingFunc(stack)}
+	if a.Value == nil {
+		c.Literal = true
+	} else {
+		c.Value, c.Literal = literalValue(a.Value)
+	}
+	// A non-literal value (IFS=$oldifs) is taken as a restore: the rules
+	// cannot tell, and guessing "changed" would flag every save/restore.
+	c.Default = !c.Literal || c.Value == " \t\n"
+	if call, ok := parentOf(stack).(*syntax.CallExpr); ok && len(call.Args) > 0 {
+		c.Prefix, c.Call = true, call
+	}
+	ix.IFSChanges = append(ix.IFSChanges, c)
+}
+
+// literalValue returns the value of a word made only of literal text and
+// quotes, such as 0, "a b", $'\t' or ',' .
+func literalValue(w *syntax.Word) (string, bool) {
+	var sb strings.Builder
+	for _, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.Lit:
+			sb.WriteString(p.Value)
+		case *syntax.SglQuoted:
+			if p.Dollar {
+				v, ok := unescapeDollar(p.Value)
+				if !ok {
+					return "", false
+				}
+				sb.WriteString(v)
+			} else {
+				sb.WriteString(p.Value)
+			}
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				l, ok := q.(*syntax.Lit)
+				if !ok {
+					return "", false
+				}
+				sb.WriteString(l.Value)
+			}
+		default:
+			return "", false
+		}
+	}
+	return sb.String(), true
+}
+
+// unescapeDollar handles the escapes that matter for IFS values in $'…'.
+func unescapeDollar(s string) (string, bool) {
+	r := strings.NewReplacer(`\t`, "\t", `\n`, "\n", `\\`, `\`, `\'`, `'`, `\r`, "\r")
+	out := r.Replace(s)
+	return out, !strings.Contains(out, `\`) || !strings.ContainsAny(s, "0123456789xu")
+}
+
+func (ix *Index) addParam(pe *syntax.ParamExp, stack []syntax.Node) {
+	ref := &ParamRef{Exp: pe}
+	for i := len(stack) - 1; i >= 0; i-- {
+		switch n := stack[i].(type) {
+		case *syntax.Word:
+			if ref.Word == nil && ref.Context == CtxOther {
+				ref.Word = n
+			}
+		case *syntax.DblQuoted:
+			if ref.Quote == nil && ref.Context == CtxOther && !ref.Nested {
+				ref.Quote = n
+			}
+		case *syntax.ParamExp:
+			ref.Nested = true
+		case *syntax.ArithmExp, *syntax.ArithmCmd, *syntax.CStyleLoop, *syntax.LetClause:
+			if ref.Context == CtxOther {
+				ref.Context = CtxArith
+			}
+		case *syntax.TestClause:
+			if ref.Context == CtxOther {
+				ref.Context = CtxTest
+			}
+		case *syntax.Redirect:
+			if ref.Context == CtxOther {
+				ref.Context = CtxRedirect
+				if n.Hdoc != nil && posWithin(pe, n.Hdoc) {
+					ref.Context = CtxHeredoc
+				}
+			}
+		case *syntax.CaseClause, *syntax.CaseItem:
+			if ref.Context == CtxOther {
+				ref.Context = CtxCase
+			}
+		case *syntax.WordIter:
+			if ref.Context == CtxOther {
+				ref.Context = CtxList
+			}
+		case *syntax.ArrayExpr:
+			if ref.Context == CtxOther {
+				ref.Context = CtxArray
+			}
+		case *syntax.Assign:
+			if ref.Context == CtxOther || ref.Context == CtxArray {
+				if ref.Context == CtxOther {
+					ref.Context = CtxAssign
+				}
+				ref.Assign = n
+				if c, ok := parentOf(stack[:i]).(*syntax.CallExpr); ok && len(c.Args) > 0 {
+					ref.PrefixAssign = true
+				}
+			}
+		case *syntax.CallExpr:
+			if ref.Context == CtxOther {
+				ref.Context, ref.Call = CtxArg, n
+				ref.ArgPos = -1
+				for j, a := range n.Args {
+					if a == ref.Word {
+						ref.ArgPos = j
+					}
+				}
+			}
+		case *syntax.DeclClause:
+			if ref.Context == CtxOther {
+				ref.Context = CtxArg
+			}
+		case *syntax.Stmt:
+			if ref.Stmt == nil {
+				ref.Stmt = n
+			}
+		case *syntax.FuncDecl:
+			if ref.Func == nil {
+				ref.Func = n
+			}
+		}
+	}
+	ix.Params = append(ix.Params, ref)
+}
+
+func posWithin(inner, outer syntax.Node) bool {
+	return inner.Pos().Offset() >= outer.Pos().Offset() && inner.End().Offset() <= outer.End().Offset()
+}
+
+func parentOf(stack []syntax.Node) syntax.Node {
+	if len(stack) == 0 {
+		return nil
+	}
+	return stack[len(stack)-1]
+}
+
+func enclosingFunc(stack []syntax.Node) *syntax.FuncDecl {
+	for i := len(stack) - 1; i >= 0; i-- {
+		if f, ok := stack[i].(*syntax.FuncDecl); ok {
+			return f
+		}
+	}
+	return nil
+}
+
+func (ix *Index) addCall(call *syntax.CallExpr, stack []syntax.Node) {
+	ref := &CallRef{Call: call, Func: enclosingFunc(stack)}
+	if len(call.Args) > 0 {
+		ref.Name = call.Args[0].Lit()
+	}
+	// Find the statement and whether its status is looked at.
+	for i := len(stack) - 1; i >= 0; i-- {
+		st, ok := stack[i].(*syntax.Stmt)
+		if !ok {
+			continue
+		}
+		if ref.Stmt == nil {
+			ref.Stmt = st
+		}
+		if st.Negated {
+			ref.StatusChecked = true
+		}
+		if i == 0 {
+			break
+		}
+		switch p := stack[i-1].(type) {
+		case *syntax.BinaryCmd:
+			if p.X == st && (p.Op == syntax.AndStmt || p.Op == syntax.OrStmt) {
+				ref.StatusChecked = true
+			}
+			continue // the BinaryCmd's own statement may be checked too
+		case *syntax.IfClause:
+			ref.StatusChecked = ref.StatusChecked || stmtIn(st, p.Cond)
+		case *syntax.WhileClause:
+			ref.StatusChecked = ref.StatusChecked || stmtIn(st, p.Cond)
+		}
+		if ref.Stmt != st {
+			break
+		}
+	}
+	for i := len(stack) - 1; i >= 0; i-- {
+		if w, ok := stack[i].(*syntax.WhileClause); ok {
+			ref.Loop = w
+			break
+		}
+	}
+	ix.Calls = append(ix.Calls, ref)
+
+	switch ref.Name {
+	case "set":
+		ix.addSet(call, stack)
+	case "[", "test":
+		ix.addBracketCount(call, stack)
+	case "read", "getopts", "unset", "mapfile", "readarray", "printf", "let", "export", "declare", "typeset", "local":
+		for _, a := range call.Args[1:] {
+			if l := a.Lit(); syntax.ValidName(l) {
+				ix.changed(l)
+			}
+		}
+	}
+}
+
+func stmtIn(st *syntax.Stmt, list []*syntax.Stmt) bool {
+	for _, s := range list {
+		if s == st {
+			return true
+		}
+	}
+	return false
+}
+
+// addSet records "set -e" and "set -- a b c" (which fixes the count).
+func (ix *Index) addSet(call *syntax.CallExpr, stack []syntax.Node) {
+	fn := enclosingFunc(stack)
+	args := call.Args[1:]
+	for i, a := range args {
+		l := a.Lit()
+		if fn == nil && (strings.HasPrefix(l, "-") && !strings.HasPrefix(l, "--") && strings.ContainsRune(l, 'e') ||
+			l == "-o" && i+1 < len(args) && args[i+1].Lit() == "errexit") {
+			ix.Errexit = true
+		}
+		if l == "--" {
+			rest := args[i+1:]
+			n := len(rest)
+			for _, w := range rest {
+				if _, ok := literalValue(w); !ok {
+					n = Unbounded // set -- "$@" x: unknown count
+				}
+			}
+			ix.CountChecks = append(ix.CountChecks, CountCheck{int(call.Pos().Offset()), fn, n})
+			return
+		}
+	}
+}
+
+// minFromComparison turns "$# OP k" into the count a script may rely on
+// after the check, assuming the failing branch exits or returns (the usual
+// "[ $# -lt 2 ] && usage" shape).
+func minFromComparison(op string, k int) int {
+	switch op {
+	case "-ge", ">=", "-lt", "<", "-eq", "==", "=", "-ne", "!=":
+		return k
+	case "-gt", ">", "-le", "<=":
+		return k + 1
+	}
+	return Unbounded
+}
+
+// flip mirrors an operator for "k OP $#".
+func flip(op string) string {
+	switch op {
+	case "-lt":
+		return "-gt"
+	case "-gt":
+		return "-lt"
+	case "-le":
+		return "-ge"
+	case "-ge":
+		return "-le"
+	case "<":
+		return ">"
+	case ">":
+		return "<"
+	case "<=":
+		return ">="
+	case ">=":
+		return "<="
+	}
+	return op
+}
+
+func (ix *Index) addCount(pos syntax.Pos, stack []syntax.Node, op string, other string) {
+	k, err := strconv.Atoi(other)
+	min := Unbounded
+	if err == nil {
+		min = minFromComparison(op, k)
+	}
+	ix.CountChecks = append(ix.CountChecks, CountCheck{int(pos.Offset()), enclosingFunc(stack), min})
+}
+
+func isDollarHash(w *syntax.Word) bool {
+	if w == nil || len(w.Parts) != 1 {
+		return false
+	}
+	p := w.Parts[0]
+	if dq, ok := p.(*syntax.DblQuoted); ok && len(dq.Parts) == 1 {
+		p = dq.Parts[0]
+	}
+	pe, ok := p.(*syntax.ParamExp)
+	return ok && pe.Param != nil && pe.Param.Value == "#" && !pe.Length && pe.Exp == nil && pe.Slice == nil
+}
+
+func (ix *Index) addBracketCount(call *syntax.CallExpr, stack []syntax.Node) {
+	args := call.Args
+	for i, a := range args {
+		if !isDollarHash(a) {
+			continue
+		}
+		switch {
+		case i+2 < len(args):
+			ix.addCount(call.Pos(), stack, args[i+1].Lit(), wordLit(args[i+2]))
+		case i >= 2:
+			ix.addCount(call.Pos(), stack, flip(args[i-1].Lit()), wordLit(args[i-2]))
+		default:
+			ix.addCount(call.Pos(), stack, "", "")
+		}
+	}
+}
+
+func wordLit(w *syntax.Word) string {
+	v, _ := literalValue(w)
+	return v
+}
+
+func (ix *Index) addTestCount(x syntax.TestExpr, stack []syntax.Node) {
+	syntax.Walk(x, func(n syntax.Node) bool {
+		b, ok := n.(*syntax.BinaryTest)
+		if !ok {
+			return true
+		}
+		xw, _ := b.X.(*syntax.Word)
+		yw, _ := b.Y.(*syntax.Word)
+		switch {
+		case isDollarHash(xw) && yw != nil:
+			ix.addCount(b.OpPos, stack, b.Op.String(), wordLit(yw))
+		case isDollarHash(yw) && xw != nil:
+			ix.addCount(b.OpPos, stack, flip(b.Op.String()), wordLit(xw))
+		}
+		return true
+	})
+}
+
+func (ix *Index) addArithCount(x syntax.ArithmExpr, stack []syntax.Node) {
+	syntax.Walk(x, func(n syntax.Node) bool {
+		b, ok := n.(*syntax.BinaryArithm)
+		if !ok {
+			return true
+		}
+		xw, _ := b.X.(*syntax.Word)
+		yw, _ := b.Y.(*syntax.Word)
+		switch {
+		case isDollarHash(xw) && yw != nil:
+			ix.addCount(b.OpPos, stack, b.Op.String(), wordLit(yw))
+		case isDollarHash(yw) && xw != nil:
+			ix.addCount(b.OpPos, stack, flip(b.Op.String()), wordLit(xw))
+		}
+		return true
+	})
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// bytesHasShebangFlag reports "#!/bin/bash -e" and "#!/bin/sh -eu".
+func bytesHasShebangFlag(src []byte, flag byte) bool {
+	if len(src) < 2 || src[0] != '#' || src[1] != '!' {
+		return false
+	}
+	line, _, _ := strings.Cut(string(src[2:min(len(src), 256)]), "\n")
+	fields := strings.Fields(line)
+	for i, f := range fields {
+		if i > 0 && strings.HasPrefix(f, "-") && !strings.HasPrefix(f, "--") && strings.IndexByte(f, flag) >= 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,57 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/quirkcheck/quirk/shellcheck/analysis"
+)
+
+// GluedList reports "x$@y".
+var GluedList = &analysis.Analyzer{
+	ID:       "QK5012",
+	Name:     "text-glued-to-list",
+	Severity: analysis.Warning,
+	Doc: `text glued to "$@" sticks to the first and last argument only
+
+"x$@y" is not x and y around each argument: x sticks to the first argument
+and y to the last, the others stay as they are. With a b c it gives xa b cy.
+(mvdan.cc/sh v3.14.1 joins it into one word instead, unlike bash.)
+
+Bad:
+    cmd "--files=$@"
+
+Good:
+    cmd "--files=$*"          # one word
+    cmd "${@/#/--file=}"      # bash: a prefix on each argument`,
+	Hint:        `write "x$*y" for one word, or "${@/#/x}" (bash) to prefix each argument`,
+	Confirmable: true,
+	Run:         runGluedList,
+}
+
+func runGluedList(p *analysis.Pass) {
+	for _, ref := range p.Index.Params {
+		e := ref.Exp
+		if ref.Quote == nil || ref.Nested || e.Length || e.Excl {
+			continue
+		}
+		if !(ref.IsList() && ref.Name() == "@" || ref.IsArrayAll() && paramHead(ref)[len(paramHead(ref))-2] == '@') {
+			continue
+		}
+		switch ref.Context {
+		case analysis.CtxArg, analysis.CtxList, analysis.CtxArray:
+		default:
+			continue
+		}
+		if len(ref.Quote.Parts) < 2 && (ref.Word == nil || len(ref.Word.Parts) < 2) {
+			continue
+		}
+		word := p.Text(ref.Word)
+		p.Report(analysis.Diagnostic{
+			Start: offset(ref.Word),
+			End:   end(ref.Word),
+			Message: fmt.Sprintf(`in %s the text sticks to the first and last argument only, not to each one; write it with %s for one word, or use "${%s/#/prefix}" to prefix each argument`,
+				word, starVersion(p, e), paramHead(ref)),
+			Expr: word,
+		})
+	}
+}

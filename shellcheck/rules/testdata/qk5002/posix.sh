@@ -1,0 +1,2 @@
+#!/bin/sh
+last="${@:-1}"                 # want `eval "last=`

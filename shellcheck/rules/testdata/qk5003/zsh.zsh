@@ -1,0 +1,3 @@
+#!/bin/zsh
+# zsh allows negative lengths on lists.
+print -r -- "${@:1:-1}"

@@ -1,0 +1,116 @@
+// Package rules holds quirk's checks, one analyzer per file, each with a
+// stable QK code. All lists them in ID order.
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/quirkcheck/quirk/shellcheck/analysis"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// All is every rule, in ID order.
+var All = []*analysis.Analyzer{
+	SliceZero,
+	DefaultNotLast,
+	NegativeLength,
+	NegativeOffset,
+	UncheckedShift,
+	PosixPositional,
+	MultiDigit,
+	ListToScalar,
+	JoinedPath,
+	OldBash,
+	UnquotedList,
+	GluedList,
+}
+
+var (
+	bashLike   = []analysis.Dialect{analysis.Bash, analysis.Ksh, analysis.Zsh}
+	onlyBash   = []analysis.Dialect{analysis.Bash}
+	onlyPosix  = []analysis.Dialect{analysis.Sh}
+	notZsh     = []analysis.Dialect{analysis.Bash, analysis.Sh, analysis.Ksh, analysis.Mksh}
+	splitting  = []analysis.Dialect{analysis.Bash, analysis.Sh, analysis.Ksh, analysis.Mksh}
+	bashAndKsh = []analysis.Dialect{analysis.Bash, analysis.Ksh}
+)
+
+// exprOf is the expansion as written, with its double quotes when it was
+// quoted alone, so real shells can evaluate exactly what the script has.
+func exprOf(p *analysis.Pass, ref *analysis.ParamRef) string {
+	text := p.Text(ref.Exp)
+	if ref.Quote != nil {
+		return `"` + text + `"`
+	}
+	return text
+}
+
+// listName is "$@" or "$*" for messages.
+func listName(ref *analysis.ParamRef) string {
+	if ref.IsArrayAll() {
+		return "${" + ref.Exp.Param.Value + "[" + ref.Exp.Index.(*syntax.Word).Lit() + "]}"
+	}
+	return "$" + ref.Name()
+}
+
+// scopeName says whose arguments $@ holds at ref.
+func scopeName(fn *syntax.FuncDecl) string {
+	if fn == nil {
+		return "the script's"
+	}
+	return fmt.Sprintf("function %s's", fn.Name.Value)
+}
+
+// setupFor returns "a=1; b=2" for the constants an expression relies on, so
+// that --confirm evaluates it the way the script would.
+func setupFor(p *analysis.Pass, exprs ...syntax.ArithmExpr) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, e := range exprs {
+		if e == nil {
+			continue
+		}
+		syntax.Walk(e, func(n syntax.Node) bool {
+			var name string
+			switch n := n.(type) {
+			case *syntax.ParamExp:
+				if n.Param != nil {
+					name = n.Param.Value
+				}
+			case *syntax.Lit:
+				name = n.Value
+			}
+			if v, ok := p.Index.Const(name); ok && syntax.ValidName(name) && !seen[name] {
+				seen[name] = true
+				q, err := syntax.Quote(v, syntax.LangBash)
+				if err != nil {
+					q = "''"
+				}
+				parts = append(parts, name+"="+q)
+			}
+			return true
+		})
+	}
+	return strings.Join(parts, "; ")
+}
+
+// offset returns the byte offset of n's start.
+func offset(n syntax.Node) int { return int(n.Pos().Offset()) }
+
+func end(n syntax.Node) int { return int(n.End().Offset()) }
+
+// plural formats "1 argument" / "3 arguments".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// paramHead is what stands between "${" and the operator: "@" or "a[@]".
+func paramHead(ref *analysis.ParamRef) string {
+	if ref.IsArrayAll() {
+		return ref.Exp.Param.Value + "[" + ref.Exp.Index.(*syntax.Word).Lit() + "]"
+	}
+	return ref.Name()
+}

@@ -159,4 +159,3 @@ func checkGolden(t *testing.T, file string, src []byte, res *shellcheck.Result) 
 		t.Errorf("fixes applied to %s differ from %s:\n--- got\n%s\n--- want\n%s", file, golden, got, want)
 	}
 }
-

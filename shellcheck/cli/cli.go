@@ -1,0 +1,418 @@
+// Package cli implements "quirk check" and "quirk explain": flags in
+// ShellCheck's spelling, a parallel directory walk, and ShellCheck's exit
+// codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/quirkcheck/quirk/shellcheck"
+	"github.com/quirkcheck/quirk/shellcheck/analysis"
+	"github.com/quirkcheck/quirk/shellcheck/format"
+)
+
+// Exit codes, as ShellCheck's.
+const (
+	ExitOK         = 0
+	ExitFindings   = 1
+	ExitFailure    = 2
+	ExitBadSyntax  = 3
+	ExitBadOptions = 4
+)
+
+// listFlag collects repeated, comma-separated values (-e A -e B,C).
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
+// colorFlag accepts --color, --color=always|never|auto (and -C).
+type colorFlag struct{ value string }
+
+func (c *colorFlag) String() string   { return c.value }
+func (c *colorFlag) IsBoolFlag() bool { return true }
+func (c *colorFlag) Set(v string) error {
+	switch v {
+	case "true":
+		v = "always"
+	case "false":
+		v = "never"
+	}
+	if v != "auto" && v != "always" && v != "never" {
+		return fmt.Errorf("want auto, always or never")
+	}
+	c.value = v
+	return nil
+}
+
+// Confirmer attaches real-shell evidence to findings (quirk check
+// --confirm). It is a hook so that this package does not depend on the
+// shell runners.
+type Confirmer func(ctx context.Context, res *shellcheck.Result, stderr io.Writer) error
+
+type checkFlags struct {
+	format, shell, severity, targetBash string
+	include, exclude, sourcePaths       listFlag
+	color                               colorFlag
+	externalSources, checkSourced       bool
+	norc, confirm, version, listChecks  bool
+	wikiLinks, jobs                     int
+}
+
+func newFlagSet(stderr io.Writer) (*flag.FlagSet, *checkFlags) {
+	f := &checkFlags{color: colorFlag{"auto"}}
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, name := range []string{"f", "format"} {
+		fs.StringVar(&f.format, name, "tty", "output `format`: "+strings.Join(format.Names, ", "))
+	}
+	for _, name := range []string{"s", "shell"} {
+		fs.StringVar(&f.shell, name, "", "`dialect` for scripts that do not say: bash, sh, dash, ash, ksh, mksh, zsh")
+	}
+	for _, name := range []string{"S", "severity"} {
+		fs.StringVar(&f.severity, name, "", "minimum `level` to report: error, warning, info, style")
+	}
+	for _, name := range []string{"e", "exclude"} {
+		fs.Var(&f.exclude, name, "do not report these `checks` (IDs or names, comma-separated)")
+	}
+	for _, name := range []string{"i", "include"} {
+		fs.Var(&f.include, name, "report only these `checks`")
+	}
+	for _, name := range []string{"x", "external-sources"} {
+		fs.BoolVar(&f.externalSources, name, false, "accepted for ShellCheck compatibility (quirk checks each file on its own)")
+	}
+	for _, name := range []string{"P", "source-path"} {
+		fs.Var(&f.sourcePaths, name, "accepted for ShellCheck compatibility")
+	}
+	for _, name := range []string{"a", "check-sourced"} {
+		fs.BoolVar(&f.checkSourced, name, false, "accepted for ShellCheck compatibility")
+	}
+	for _, name := range []string{"W", "wiki-link-count"} {
+		fs.IntVar(&f.wikiLinks, name, 3, "accepted for ShellCheck compatibility")
+	}
+	for _, name := range []string{"C", "color"} {
+		fs.Var(&f.color, name, "colour the tty output: auto, always or never")
+	}
+	for _, name := range []string{"V", "version"} {
+		fs.BoolVar(&f.version, name, false, "print the version")
+	}
+	fs.BoolVar(&f.norc, "norc", false, "ignore .quirkrc files")
+	fs.StringVar(&f.targetBash, "target-bash", "", "oldest bash `version` the scripts must run on, e.g. 3.2 (enables QK5010)")
+	fs.BoolVar(&f.confirm, "confirm", false, "prove each finding by running its expression in real bash; drop findings the shell does not confirm")
+	fs.BoolVar(&f.listChecks, "list-checks", false, "list the checks and exit")
+	fs.IntVar(&f.jobs, "j", runtime.GOMAXPROCS(0), "files to check in parallel")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: quirk check [flags] FILE|DIR|- ...\n\n"+
+			"Checks shell scripts for positional-parameter surprises. Directories are\n"+
+			"walked for scripts (by extension and shebang); - reads standard input.\n"+
+			"Exit status: 0 clean, 1 findings, 2 a file could not be checked,\n"+
+			"3 bad command line, 4 bad option value.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	return fs, f
+}
+
+// parseInterspersed lets flags follow file names, as ShellCheck's getopt
+// does ("quirk check a.sh -f gcc").
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return files, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(files, rest...), nil
+		}
+		files = append(files, rest[0])
+		args = rest[1:]
+	}
+}
+
+// Main runs "quirk check" and returns its exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, version string, confirm Confirmer) int {
+	fs, f := newFlagSet(stderr)
+	files, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	if err != nil {
+		return ExitBadSyntax
+	}
+	if f.version {
+		fmt.Fprintln(stdout, version)
+		return ExitOK
+	}
+	if f.listChecks {
+		for _, a := range shellcheck.Registry() {
+			fmt.Fprintf(stdout, "%s  %-40s %-8s %s\n", a.ID, a.Name, a.Severity, a.Title())
+		}
+		return ExitOK
+	}
+	base, err := baseOptions(f)
+	if err != nil {
+		fmt.Fprintf(stderr, "quirk check: %v\n", err)
+		return ExitBadOptions
+	}
+	if len(files) == 0 {
+		fmt.Fprintf(stderr, "quirk check: no files given (use - for standard input)\n")
+		fs.Usage()
+		return ExitBadSyntax
+	}
+	if f.confirm && confirm == nil {
+		fmt.Fprintf(stderr, "quirk check: --confirm is not available in this build\n")
+		return ExitBadOptions
+	}
+
+	var failed atomic.Bool
+	fail := func(msg string) {
+		failed.Store(true)
+		fmt.Fprintf(stderr, "quirk: %s\n", msg)
+	}
+	var jobs []string
+	for _, name := range files {
+		if name == "-" {
+			jobs = append(jobs, name)
+			continue
+		}
+		info, err := os.Stat(name)
+		switch {
+		case err != nil:
+			fail(describeOpenError(name, err))
+		case info.IsDir():
+			jobs = append(jobs, shellcheck.WalkScripts(name, func(path string, err error) {
+				fail(describeOpenError(path, err))
+			})...)
+		default:
+			jobs = append(jobs, name)
+		}
+	}
+
+	results := make([]*shellcheck.Result, len(jobs))
+	errs := make([]error, len(jobs))
+	loader := &shellcheck.ConfigLoader{}
+	progress := newProgress(stderr, len(jobs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(f.jobs, len(jobs))) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) {
+					return
+				}
+				results[i], errs[i] = checkOne(jobs[i], stdin, loader, f, base)
+				progress.tick()
+			}
+		})
+	}
+	wg.Wait()
+	progress.done()
+
+	var ok []*shellcheck.Result
+	for i, r := range results {
+		if errs[i] != nil {
+			fail(errs[i].Error())
+			continue
+		}
+		ok = append(ok, r)
+	}
+	if f.confirm {
+		for _, r := range ok {
+			if err := confirm(ctx, r, stderr); err != nil {
+				fail(fmt.Sprintf("%s: --confirm: %v", r.Filename, err))
+			}
+		}
+	}
+	color := f.color.value == "always" || f.color.value == "auto" && isTerminal(stdout)
+	if err := format.Write(stdout, f.format, ok, format.Options{Color: color, Version: version}); err != nil {
+		if errors.Is(err, format.ErrNothingFixable) {
+			fmt.Fprintf(stderr, "Issues were detected, but none were auto-fixable. Use another format to see them.\n")
+		} else {
+			fail(err.Error())
+		}
+	}
+	code := ExitOK
+	for _, r := range ok {
+		if len(r.Diagnostics) > 0 {
+			code = ExitFindings
+		}
+	}
+	if failed.Load() {
+		code = ExitFailure
+	}
+	return code
+}
+
+// baseOptions turns the flags into check options, validating every value so
+// that a typo is exit 4 before any file is read.
+func baseOptions(f *checkFlags) (shellcheck.Options, error) {
+	var opts shellcheck.Options
+	var err error
+	if !format.Known(f.format) {
+		return opts, fmt.Errorf("unknown format %q (want %s)", f.format, strings.Join(format.Names, ", "))
+	}
+	if f.shell != "" {
+		if opts.Dialect, err = analysis.ParseDialect(f.shell); err != nil {
+			return opts, err
+		}
+	}
+	if f.severity != "" {
+		if opts.MinSeverity, err = analysis.ParseSeverity(f.severity); err != nil {
+			return opts, err
+		}
+	}
+	if f.targetBash != "" {
+		if opts.TargetBash, err = shellcheck.ParseBashVersion(f.targetBash); err != nil {
+			return opts, err
+		}
+	}
+	for _, code := range slices.Concat(f.include, f.exclude) {
+		// ShellCheck's own codes may be passed through unchanged by
+		// wrappers such as bash-language-server; they select nothing here.
+		if shellcheck.Lookup(code) == nil && !strings.HasPrefix(strings.ToUpper(code), "SC") {
+			return opts, fmt.Errorf("unknown check %q (see quirk check --list-checks)", code)
+		}
+	}
+	opts.Include, opts.Exclude = f.include, f.exclude
+	return opts, nil
+}
+
+func checkOne(name string, stdin io.Reader, loader *shellcheck.ConfigLoader, f *checkFlags, base shellcheck.Options) (*shellcheck.Result, error) {
+	var src []byte
+	var err error
+	if name == "-" {
+		src, err = io.ReadAll(io.LimitReader(stdin, shellcheck.MaxSize+1))
+		if err != nil {
+			return nil, fmt.Errorf("-: reading standard input: %v", err)
+		}
+	} else {
+		src, err = readFile(name)
+		if err != nil {
+			return nil, err
+		}
+	}
+	opts := base
+	if !f.norc {
+		dir := name
+		if name == "-" {
+			dir = "./-"
+		}
+		cfg, err := loader.ForFile(dir)
+		if err != nil {
+			return nil, err
+		}
+		if opts.Dialect == analysis.Unknown && cfg.Shell != analysis.Unknown && analysis.DetectDialect(name, src) == analysis.Unknown {
+			opts.Dialect = cfg.Shell
+		}
+		if opts.MinSeverity == 0 {
+			opts.MinSeverity = cfg.Severity
+		}
+		if opts.TargetBash == 0 {
+			opts.TargetBash = cfg.TargetBash
+		}
+		if len(opts.Include) == 0 {
+			opts.Include = cfg.Include
+		}
+		opts.Exclude = slices.Concat(opts.Exclude, cfg.Exclude)
+	}
+	return shellcheck.Check(name, src, opts)
+}
+
+func readFile(name string) ([]byte, error) {
+	fh, err := os.Open(name)
+	if err != nil {
+		return nil, errors.New(describeOpenError(name, err))
+	}
+	defer fh.Close()
+	src, err := io.ReadAll(io.LimitReader(fh, shellcheck.MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading: %v", name, err)
+	}
+	return src, nil
+}
+
+func describeOpenError(name string, err error) string {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return name + ": no such file or directory"
+	case errors.Is(err, os.ErrPermission):
+		return name + ": permission denied"
+	}
+	return fmt.Sprintf("%s: %v", name, unwrapPath(err))
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// progress prints "checked N/M files" on a terminal's stderr during long
+// walks, at most ten times a second, and erases it at the end.
+type progress struct {
+	w        io.Writer
+	total    int
+	count    atomic.Int64
+	mu       sync.Mutex
+	last     time.Time
+	shown    bool
+	disabled bool
+}
+
+func newProgress(w io.Writer, total int) *progress {
+	return &progress{w: w, total: total, disabled: total < 20 || !isTerminal(w)}
+}
+
+func (p *progress) tick() {
+	n := p.count.Add(1)
+	if p.disabled {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	p.shown = true
+	fmt.Fprintf(p.w, "\rquirk: checked %d/%d files", n, p.total)
+}
+
+func (p *progress) done() {
+	if p.shown {
+		fmt.Fprintf(p.w, "\r\x1b[K")
+	}
+}

@@ -1,0 +1,130 @@
+package format
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/quirkcheck/quirk/shellcheck"
+	"github.com/quirkcheck/quirk/shellcheck/analysis"
+)
+
+// writeTTY is ShellCheck's default layout: the line, a marker under the
+// span, the code and message, then the rule's hint and any suggested fix.
+func writeTTY(w io.Writer, results []*shellcheck.Result, opts Options) error {
+	bw := bufio.NewWriter(w)
+	paint := func(code, s string) string {
+		if !opts.Color {
+			return s
+		}
+		return "\x1b[" + code + "m" + s + "\x1b[0m"
+	}
+	colors := map[analysis.Severity]string{analysis.Error: "31", analysis.Warning: "33", analysis.Info: "32", analysis.Style: "32"}
+	seen := map[string]bool{}
+	var codes []string
+	for _, r := range results {
+		li := newLineIndex(r.Src)
+		for _, d := range r.Diagnostics {
+			start, end := span(li, d)
+			line := li.line(start.Line)
+			fmt.Fprintf(bw, "\nIn %s line %d:\n%s\n", displayName(r), start.Line, expandTabs(line))
+			width := 1
+			if end.Line == start.Line {
+				width = max(end.Col-start.Col, 1)
+			}
+			marker := "^"
+			if width > 1 {
+				marker = "^" + strings.Repeat("-", width-2) + "^"
+			}
+			indent := strings.Repeat(" ", visualCol(line, start.Col))
+			fmt.Fprintf(bw, "%s%s\n", indent, paint(colors[d.Severity], fmt.Sprintf("%s %s (%s): %s", marker, d.Code, d.Severity, d.Message)))
+			for _, e := range d.Evidence {
+				fmt.Fprintf(bw, "%s  confirmed: %s\n", indent, e)
+			}
+			for _, f := range d.Fixes {
+				if fixed, err := analysis.ApplyEdits(r.Src, f.Edits); err == nil {
+					li2 := newLineIndex(fixed)
+					note := "Fix"
+					if f.Unsafe {
+						note = "Possible fix (check the meaning)"
+					}
+					fmt.Fprintf(bw, "%s  %s: %s:\n%s\n", indent, note, f.Message, expandTabs(li2.line(start.Line)))
+				}
+			}
+			if !seen[d.Code] {
+				seen[d.Code] = true
+				codes = append(codes, d.Code)
+			}
+		}
+	}
+	if len(codes) > 0 {
+		fmt.Fprintf(bw, "\nFor more information:\n")
+		for _, c := range codes {
+			a := shellcheck.Lookup(c)
+			fmt.Fprintf(bw, "  quirk explain %s -- %s\n", c, a.Hint)
+		}
+	}
+	return bw.Flush()
+}
+
+// expandTabs shows tabs as single spaces so the marker lines up with the
+// one-column-per-character positions.
+func expandTabs(line []byte) string { return strings.ReplaceAll(string(line), "\t", " ") }
+
+func visualCol(line []byte, col int) int { return max(col-1, 0) }
+
+// writeGCC is "file:line:col: level: message [QKnnnn]" with info and style
+// shown as note, like ShellCheck and gcc.
+func writeGCC(w io.Writer, results []*shellcheck.Result) error {
+	bw := bufio.NewWriter(w)
+	for _, r := range results {
+		li := newLineIndex(r.Src)
+		for _, d := range r.Diagnostics {
+			p := li.pos(d.Start)
+			level := d.Severity.String()
+			if d.Severity >= analysis.Info {
+				level = "note"
+			}
+			fmt.Fprintf(bw, "%s:%d:%d: %s: %s [%s]\n", displayName(r), p.Line, p.Col, level, message(d), d.Code)
+		}
+	}
+	return bw.Flush()
+}
+
+// writeCheckstyle follows ShellCheck's output: every character outside
+// [A-Za-z0-9 ./] is written as a numeric entity, style maps to info, and a
+// clean file still gets an empty <file> element.
+func writeCheckstyle(w io.Writer, results []*shellcheck.Result) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "<?xml version='1.0' encoding='UTF-8'?>\n<checkstyle version='4.3'>\n")
+	for _, r := range results {
+		li := newLineIndex(r.Src)
+		fmt.Fprintf(bw, "<file name='%s' >\n", xmlAttr(displayName(r)))
+		for _, d := range r.Diagnostics {
+			p := li.pos(d.Start)
+			sev := d.Severity.String()
+			if d.Severity == analysis.Style {
+				sev = "info"
+			}
+			fmt.Fprintf(bw, "<error line='%d' column='%d' severity='%s' message='%s' source='quirk.%s' />\n",
+				p.Line, p.Col, sev, xmlAttr(message(d)), d.Code)
+		}
+		fmt.Fprintf(bw, "</file>\n")
+	}
+	fmt.Fprintf(bw, "</checkstyle>\n")
+	return bw.Flush()
+}
+
+func xmlAttr(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == ' ', r == '.', r == '/':
+			b.WriteRune(r)
+		default:
+			fmt.Fprintf(&b, "&#%d;", r)
+		}
+	}
+	return b.String()
+}

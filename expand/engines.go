@@ -1,0 +1,162 @@
+package expand
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Mvdan is the name of the in-process engine built on mvdan.cc/sh.
+const Mvdan = "mvdan"
+
+// shellSpec says how to find and start one real shell.
+type shellSpec struct {
+	name     string
+	binaries []string // tried in order on PATH
+	prefix   []string // arguments before -c, e.g. "ash" for busybox
+	// emitter is how the shell writes one NUL-terminated token to fd 3:
+	// mksh has no printf builtin, and PATH holds no printf binary.
+	printBuiltin bool
+	// versionScript prints the version from inside the shell.
+	versionScript string
+}
+
+var shellSpecs = []shellSpec{
+	{name: "bash", binaries: []string{"bash"}, versionScript: `echo "$BASH_VERSION"`},
+	{name: "dash", binaries: []string{"dash"}},
+	{name: "mksh", binaries: []string{"mksh"}, printBuiltin: true, versionScript: `echo "$KSH_VERSION"`},
+	{name: "zsh", binaries: []string{"zsh"}, versionScript: `echo "$ZSH_VERSION"`},
+	{name: "ash", binaries: []string{"busybox"}, prefix: []string{"ash"}},
+	{name: "ksh", binaries: []string{"ksh93", "ksh"}, versionScript: `echo "${.sh.version}"`},
+}
+
+// Engines lists every engine name quirk knows, real shells first.
+func Engines() []string {
+	names := make([]string, 0, len(shellSpecs)+1)
+	for _, s := range shellSpecs {
+		names = append(names, s.name)
+	}
+	return append(names, Mvdan)
+}
+
+func lookupSpec(name string) (shellSpec, bool) {
+	for _, s := range shellSpecs {
+		if s.name == name {
+			return s, true
+		}
+	}
+	return shellSpec{}, false
+}
+
+// Shell is an installed real shell.
+type Shell struct {
+	spec    shellSpec
+	Name    string
+	Path    string
+	Version string
+}
+
+var (
+	shellCacheMu sync.Mutex
+	shellCache   = map[string]*Shell{}
+)
+
+// FindShell locates an engine's shell and its version. path overrides the
+// lookup when not empty. The result is cached per (name, path).
+func FindShell(name, path string) (*Shell, error) {
+	spec, ok := lookupSpec(name)
+	if !ok {
+		if name == Mvdan {
+			return nil, fmt.Errorf("%s is in-process, not a shell", name)
+		}
+		return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownEngine, name, strings.Join(Engines(), ", "))
+	}
+	key := name + "\x00" + path
+	shellCacheMu.Lock()
+	defer shellCacheMu.Unlock()
+	if sh, ok := shellCache[key]; ok {
+		return sh, nil
+	}
+	if path == "" {
+		for _, b := range spec.binaries {
+			if p, err := exec.LookPath(b); err == nil {
+				path = p
+				break
+			}
+		}
+		if path == "" {
+			return nil, fmt.Errorf("%s: %w (looked for %s on PATH)", name, ErrShellMissing, strings.Join(spec.binaries, ", "))
+		}
+	} else if p, err := exec.LookPath(path); err != nil {
+		return nil, fmt.Errorf("%s: %w: %v", name, ErrShellMissing, err)
+	} else {
+		path = p
+	}
+	sh := &Shell{spec: spec, Name: name, Path: path, Version: shellVersion(spec, path)}
+	if name == "ksh" && !strings.Contains(sh.Version, "93") {
+		// /usr/bin/ksh may be mksh through alternatives; only ksh93 is "ksh".
+		return nil, fmt.Errorf("ksh: %w: %s is not ksh93 (version %q)", ErrShellMissing, path, sh.Version)
+	}
+	shellCache[key] = sh
+	return sh, nil
+}
+
+var busyboxVersion = regexp.MustCompile(`BusyBox (v[0-9][^ ]*)`)
+
+// shellVersion asks the shell itself; dash has no version variable, so its
+// Debian package version is used when dpkg-query exists.
+func shellVersion(spec shellSpec, path string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	run := func(name string, args ...string) string {
+		cmd := exec.CommandContext(ctx, name, args...)
+		cmd.Env = []string{}
+		var out bytes.Buffer
+		cmd.Stdout = &out
+		cmd.Stderr = &out
+		_ = cmd.Run() // busybox --help exits 1; the text is what matters
+		return strings.TrimSpace(out.String())
+	}
+	switch spec.name {
+	case "ash":
+		if m := busyboxVersion.FindStringSubmatch(run(path, "--help")); m != nil {
+			return "BusyBox " + m[1]
+		}
+	case "dash":
+		if dq, err := exec.LookPath("dpkg-query"); err == nil {
+			if v := run(dq, "-W", "-f=${Version}", "dash"); v != "" && !strings.Contains(v, "no packages") {
+				return "dash " + v
+			}
+		}
+		return "dash (version unknown)"
+	default:
+		args := append(append([]string{}, spec.prefix...), "-c", spec.versionScript)
+		if v := run(path, args...); v != "" {
+			return v
+		}
+	}
+	return "unknown"
+}
+
+// MvdanVersion is the mvdan.cc/sh/v3 module version linked into quirk.
+func MvdanVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			if dep.Path == "mvdan.cc/sh/v3" {
+				v := dep.Version
+				if dep.Replace != nil {
+					v = dep.Replace.Version
+				}
+				return "mvdan.cc/sh/v3 " + v
+			}
+		}
+	}
+	// Test binaries carry no dependency list; go.mod pins the version.
+	return "mvdan.cc/sh/v3 (version not in build info)"
+}

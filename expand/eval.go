@@ -1,0 +1,150 @@
+package expand
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// DefaultArg0 is $0 when a case does not set one.
+const DefaultArg0 = "quirk"
+
+// maxBatch bounds the cases of one shell process, so a pathological case
+// near the end cannot cost the results of thousands before it.
+const maxBatch = 2000
+
+// EvalWords evaluates all cases in one batched process per engine ("bash",
+// "dash", "mksh", "zsh", "ash", "ksh" or "mvdan"; cases with different Arg0
+// need one process each), results in case order.
+//
+// The error is for the engine as a whole: unknown engine, shell not
+// installed, sandbox not created. A case's own failure (refused word,
+// timeout, engine panic) is in its Result.Err, and a shell error (bad
+// substitution, syntax error) is a non-zero Result.Status with Stderr.
+func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Options) ([]Result, error) {
+	if engine == Mvdan {
+		return evalWordsMvdan(ctx, cases, opts)
+	}
+	sh, err := FindShell(engine, opts.Paths[engine])
+	if err != nil {
+		return nil, err
+	}
+	sb, err := newSandbox(opts)
+	if err != nil {
+		return nil, err
+	}
+	defer sb.cleanup()
+
+	results := make([]Result, len(cases))
+	groups := map[string][]int{}
+	var order []string
+	for i, c := range cases {
+		results[i] = Result{Engine: sh.Name, Path: sh.Path, Version: sh.Version}
+		if !opts.AllowExec {
+			if err := checkCase(c); err != nil {
+				results[i].Err, results[i].Status = err, -1
+				continue
+			}
+		} else if strings.ContainsRune(c.Word+c.Setup+c.Arg0+strings.Join(c.Args, ""), 0) {
+			results[i].Err, results[i].Status = fmt.Errorf("a NUL byte cannot be passed to a shell"), -1
+			continue
+		}
+		arg0 := c.Arg0
+		if arg0 == "" {
+			arg0 = DefaultArg0
+		}
+		if _, ok := groups[arg0]; !ok {
+			order = append(order, arg0)
+		}
+		groups[arg0] = append(groups[arg0], i)
+	}
+	batchNo := 0
+	for _, arg0 := range order {
+		pending := groups[arg0]
+		for len(pending) > 0 {
+			if err := ctx.Err(); err != nil {
+				for _, i := range pending {
+					results[i].Err = err
+				}
+				break
+			}
+			chunk := pending[:min(len(pending), maxBatch)]
+			batchNo++
+			n, err := sb.runBatch(ctx, sh, opts, arg0, cases, chunk, results, batchNo)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", sh.Name, err)
+			}
+			pending = pending[n:]
+		}
+	}
+	for i := range results {
+		results[i].Notes = sb.notes
+	}
+	return results, nil
+}
+
+// runBatch runs the cases chunk (indexes into cases) in one process and
+// fills their results. It returns how many cases of chunk are settled: all
+// of them, or fewer when the process died early, so the caller reruns the
+// rest in a fresh process.
+func (sb *sandbox) runBatch(ctx context.Context, sh *Shell, opts Options, arg0 string, cases []WordCase, chunk []int, results []Result, batchNo int) (int, error) {
+	sub := make([]WordCase, len(chunk))
+	for j, i := range chunk {
+		sub[j] = cases[i]
+	}
+	script := filepath.Join(sb.root, fmt.Sprintf("batch-%d.sh", batchNo))
+	if err := os.WriteFile(script, []byte(batchScript(sh.spec.printBuiltin, sub, chunk)), 0o644); err != nil {
+		return 0, err
+	}
+	out, err := sb.run(ctx, sh.command(". "+shellQuote(script), opts, arg0))
+	if err != nil {
+		return 0, err
+	}
+	recs, perr := parseRecords(out.records)
+	// Messages name the generated file; "batch" reads better than a
+	// temporary path that no longer exists.
+	out.stderr = bytes.ReplaceAll(out.stderr, []byte(script), []byte("batch"))
+	stdouts, stderrs := splitMarked(out.stdout), splitMarked(out.stderr)
+	settled := 0
+	for _, i := range chunk {
+		rec, started := recs[i]
+		r := &results[i]
+		r.Stdout, r.Stderr = stdouts[i], stderrs[i]
+		switch {
+		case started && rec.finished:
+			r.Fields, r.Status = rec.fields, rec.status
+			settled++
+			continue
+		case started && out.timedOut:
+			r.Err = fmt.Errorf("%w after %s (the whole batch's budget)", ErrTimeout, opts.timeout())
+			r.Status = -1
+			settled++
+		case started:
+			r.Err = fmt.Errorf("the shell died during this case (status %d)", out.status)
+			r.Status = out.status
+			settled++
+		case settled == 0:
+			// The process failed before the first case: nothing to rerun.
+			msg := strings.TrimSpace(string(out.stderr))
+			if perr != nil {
+				msg += " " + perr.Error()
+			}
+			return 0, fmt.Errorf("batch produced no result (status %d): %s", out.status, msg)
+		}
+		break
+	}
+	return settled, nil
+}
+
+// command is the argv that runs src under the shell with $0=arg0.
+func (sh *Shell) command(src string, opts Options, arg0 string, args ...string) []string {
+	if sh.Name == "zsh" && !opts.NativeZsh {
+		src = "emulate sh; " + src
+	}
+	argv := append([]string{sh.Path}, sh.spec.prefix...)
+	argv = append(argv, "-c", src, arg0)
+	return append(argv, args...)
+}

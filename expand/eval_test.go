@@ -1,0 +1,249 @@
+package expand
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var threeArgs = []string{"a", "b c", "d"}
+
+// noFields and failed are the two outcomes that are not a field list:
+// the printing command ran with no arguments, or it never ran.
+var (
+	noFields = []string{}
+	failed   []string
+)
+
+// confirmTable is measured behaviour (facts/positional.md §4.1 and §5):
+// every row runs through real bash, which must give bash; and through the
+// mvdan engine, which must agree with bash unless mvdanDiverges names the
+// known divergence, in which case it must still differ (so a fixed upstream
+// bug shows up here as a failure to update the table).
+var confirmTable = []struct {
+	setup, word   string
+	args          []string
+	bash          []string
+	mvdanDiverges string
+}{
+	{"", `"${*:0}"`, threeArgs, []string{"t.sh a b c d"}, ""},
+	{"", `"${@:0}"`, threeArgs, []string{"t.sh", "a", "b c", "d"}, ""},
+	{"", `"${@:0:1}"`, threeArgs, []string{"t.sh"}, ""},
+	{"", `"${@:-1}"`, threeArgs, []string{"a", "b c", "d"}, ""},
+	{"", `"${@: -1}"`, threeArgs, []string{"d"}, ""},
+	{"", `"${@:(-1)}"`, threeArgs, []string{"d"}, ""},
+	{"", `"${@: -4}"`, threeArgs, []string{"t.sh", "a", "b c", "d"}, ""},
+	{"", `"${@:2:-1}"`, threeArgs, failed, "negative length slices instead of failing"},
+	{"", `"${@:1:0}"`, threeArgs, noFields, ""},
+	{"", `"${@:7}"`, threeArgs, noFields, ""},
+	{"", `"${*:5}"`, threeArgs, []string{""}, ""},
+	{"", `"${@:0:0}"`, threeArgs, noFields, ""},
+	{"", `$10`, threeArgs, []string{"a0"}, ""},
+	{"", `"$@"`, nil, noFields, ""},
+	{"set --", `"${@:0}"`, threeArgs, []string{"t.sh"}, ""},
+	{"IFS=,", `"$*"`, threeArgs, []string{"a,b c,d"}, ""},
+	{"IFS=,; x=$@", `"$x"`, threeArgs, []string{"a b c d"}, ""},
+	{"IFS=", `"$*"`, threeArgs, []string{"ab cd"}, ""},
+	{"IFS=", `$*`, threeArgs, []string{"a", "b c", "d"}, ""},
+	{"shift 5", `"$#" "$@"`, threeArgs, []string{"3", "a", "b c", "d"}, "shift past $# empties the parameters"},
+	{"", `"x$@y"`, threeArgs, []string{"xa", "b c", "dy"}, `"x$@y" is joined into one field`},
+	{"", `"x${@:2}y"`, threeArgs, []string{"xb c", "dy"}, "affixed slice is joined into one field"},
+	{"", `${1+"$@"}`, threeArgs, []string{"a", "b c", "d"}, `${1+"$@"} is re-split`},
+	{"set --", `"${@-def}"`, threeArgs, []string{"def"}, "$@ always counts as set"},
+	{"", `"${#@}" "${#*}"`, threeArgs, []string{"3", "3"}, ""},
+	{"", `"${!#}"`, threeArgs, []string{"d"}, ""},
+	{"", `-n "$1"`, []string{"-e"}, []string{"-n", "-e"}, ""},
+	{"", `"${x"`, nil, failed, ""},
+	{"", `*`, nil, []string{"*"}, ""},
+}
+
+func TestConfirmBashAndMvdan(t *testing.T) {
+	needShell(t, "bash")
+	cases := make([]WordCase, len(confirmTable))
+	for i, row := range confirmTable {
+		cases[i] = WordCase{Setup: row.setup, Word: row.word, Arg0: "t.sh", Args: row.args}
+	}
+	bash, err := EvalWords(t.Context(), "bash", cases, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mvdan, err := EvalWords(t.Context(), Mvdan, cases, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, row := range confirmTable {
+		name := strings.TrimPrefix(row.setup+"; "+row.word, "; ")
+		t.Run(name, func(t *testing.T) {
+			b, m := bash[i], mvdan[i]
+			if b.Err != nil {
+				t.Fatalf("bash: %v", b.Err)
+			}
+			if d := cmp.Diff(row.bash, b.Fields); d != "" {
+				t.Errorf("bash fields (-want +got):\n%s\nstderr: %s", d, b.Stderr)
+			}
+			if (row.bash == nil) != (b.Status != 0) {
+				t.Errorf("bash status %d with fields %q", b.Status, b.Fields)
+			}
+			agree := Compare([]Result{b, m}, CompareMode{}).Agree
+			switch {
+			case row.mvdanDiverges == "" && !agree:
+				t.Errorf("mvdan differs from bash: %s vs %s", FieldString(m), FieldString(b))
+			case row.mvdanDiverges != "" && agree:
+				t.Errorf("mvdan now agrees with bash (%s): remove the divergence mark", row.mvdanDiverges)
+			}
+		})
+	}
+}
+
+// TestShellsDiffer pins rows of facts/positional.md §2 in every shell, so
+// each real engine is exercised through the batch (dash's fatal errors,
+// mksh's print-based emitter, zsh's emulate sh, BusyBox ash, ksh93).
+func TestShellsDiffer(t *testing.T) {
+	cases := []WordCase{
+		{Word: `"${@:0}"`, Arg0: "t.sh", Args: threeArgs},
+		{Word: `"${@:2:-1}"`, Arg0: "t.sh", Args: threeArgs},
+		{Setup: "set --", Word: `"${@-def}"`, Arg0: "t.sh"},
+		{Word: `"$#" "$@"`, Arg0: "t.sh", Args: []string{"-n", "", "x\ty"}},
+	}
+	want := map[string][][]string{
+		"bash": {{"t.sh", "a", "b c", "d"}, failed, {"def"}, {"3", "-n", "", "x\ty"}},
+		"dash": {failed, failed, {""}, {"3", "-n", "", "x\ty"}},
+		"zsh":  {{"t.sh", "a", "b c", "d"}, {"b c"}, noFields, {"3", "-n", "", "x\ty"}},
+		"ksh":  {{"t.sh", "a", "b c", "d"}, noFields, {"def"}, {"3", "-n", "", "x\ty"}},
+		"mksh": {failed, failed, {"def"}, {"3", "-n", "", "x\ty"}},
+		"ash":  {{"a", "b c", "d"}, {"b c", ""}, {""}, {"3", "-n", "", "x\ty"}},
+	}
+	for _, engine := range slices.Sorted(func(yield func(string) bool) {
+		for k := range want {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		t.Run(engine, func(t *testing.T) {
+			needShell(t, engine)
+			rs, err := EvalWords(t.Context(), engine, cases, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range rs {
+				if r.Err != nil {
+					t.Errorf("case %d: %v", i, r.Err)
+					continue
+				}
+				if d := cmp.Diff(want[engine][i], r.Fields); d != "" {
+					t.Errorf("%s %s (-want +got):\n%s\nstderr: %s", cases[i].Setup, cases[i].Word, d, r.Stderr)
+				}
+				if r.Fields == nil && (r.Status == 0 || r.Stderr == "") {
+					t.Errorf("%s: an error must have a status and a message, got status %d stderr %q", cases[i].Word, r.Status, r.Stderr)
+				}
+			}
+			if rs[0].Version == "" || rs[0].Path == "" {
+				t.Errorf("result does not name the shell: path %q version %q", rs[0].Path, rs[0].Version)
+			}
+		})
+	}
+}
+
+// TestBatchIsolation: an error that ends bash's line, a syntax error, an
+// exit and a changed IFS stay inside their own case.
+func TestBatchIsolation(t *testing.T) {
+	for _, engine := range []string{"bash", "dash", Mvdan} {
+		t.Run(engine, func(t *testing.T) {
+			if engine != Mvdan {
+				needShell(t, engine)
+			}
+			cases := []WordCase{
+				{Word: `"${@:2:-1}" "${x?boom}"`, Args: threeArgs},
+				{Word: `"$*"`, Args: threeArgs},
+				{Word: `"${x"`},
+				{Setup: "IFS=-; exit 7", Word: `x`},
+				{Word: `"$*" "$0"`, Args: threeArgs},
+				{Setup: "echo out; echo err >&2", Word: `"$1"`, Args: []string{"p"}, Arg0: "other"},
+			}
+			rs, err := EvalWords(t.Context(), engine, cases, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rs[0].Status == 0 || rs[0].Fields != nil {
+				t.Errorf("case 0: want an error, got %s status %d", FieldString(rs[0]), rs[0].Status)
+			}
+			if got := FieldString(rs[1]); got != "<a b c d>" {
+				t.Errorf("case 1 after an error: got %s", got)
+			}
+			if rs[2].Status == 0 {
+				t.Errorf("syntax error: want non-zero status, got 0")
+			}
+			if rs[3].Status != 7 || rs[3].Fields != nil {
+				t.Errorf("exit 7: got status %d fields %s", rs[3].Status, FieldString(rs[3]))
+			}
+			if got := FieldString(rs[4]); got != "<a b c d><quirk>" {
+				t.Errorf("IFS or $0 leaked between cases: got %s", got)
+			}
+			if rs[5].Stdout != "out\n" || !strings.Contains(rs[5].Stderr, "err") || FieldString(rs[5]) != "<p>" {
+				t.Errorf("case 5: stdout %q stderr %q fields %s", rs[5].Stdout, rs[5].Stderr, FieldString(rs[5]))
+			}
+		})
+	}
+}
+
+func TestManyCasesInOrder(t *testing.T) {
+	needShell(t, "bash")
+	var cases []WordCase
+	for i := range 2500 { // more than one batch
+		cases = append(cases, WordCase{Word: `"$1" "${#}"`, Args: []string{fmt.Sprint(i)}})
+	}
+	rs, err := EvalWords(t.Context(), "bash", cases, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rs {
+		if want := fmt.Sprintf("<%d><1>", i); FieldString(r) != want {
+			t.Fatalf("case %d: got %s, want %s", i, FieldString(r), want)
+		}
+	}
+}
+
+func TestCompare(t *testing.T) {
+	b := Result{Engine: "bash", Fields: []string{"xa", "b c", "dy"}}
+	m := Result{Engine: "mvdan", Fields: []string{"xa b c dy"}}
+	c := Compare([]Result{b, m}, CompareMode{})
+	if c.Agree || !slices.Equal(c.Differ, []string{"mvdan"}) || !strings.Contains(c.Diff, "xa b c dy") {
+		t.Errorf("Compare = %+v", c)
+	}
+	// bash says 1 and dash 2 for a bad substitution: both failed.
+	e1 := Result{Engine: "bash", Status: 1}
+	e2 := Result{Engine: "dash", Status: 2}
+	if !Compare([]Result{e1, e2}, CompareMode{}).Agree {
+		t.Error("statuses 1 and 2 should agree without ExactStatus")
+	}
+	if Compare([]Result{e1, e2}, CompareMode{ExactStatus: true}).Agree {
+		t.Error("statuses 1 and 2 should differ with ExactStatus")
+	}
+	none := Result{Engine: "a", Fields: []string{}}
+	if Compare([]Result{none, e1}, CompareMode{}).Agree {
+		t.Error("no fields and an error must differ")
+	}
+}
+
+func TestParseRecords(t *testing.T) {
+	recs, err := parseRecords([]byte("c0\x00n2\x00a\x00\x00s0\x00c1\x00s2\x00c5\x00n3\x00x\x00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := recs[0]; !r.finished || !slices.Equal(r.fields, []string{"a", ""}) {
+		t.Errorf("case 0: %+v", r)
+	}
+	if r := recs[1]; !r.finished || r.fields != nil || r.status != 2 {
+		t.Errorf("case 1: %+v", r)
+	}
+	if r := recs[5]; r.finished {
+		t.Errorf("case 5 was cut short but is finished: %+v", r)
+	}
+	if _, err := parseRecords([]byte("z1\x00")); err == nil {
+		t.Error("bad token accepted")
+	}
+}

@@ -1,0 +1,62 @@
+package expand
+
+import (
+	"fmt"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// evaluators are builtins that run a string or a file as shell code, which
+// would let a word run commands without any visible substitution.
+var evaluators = map[string]bool{"eval": true, "exec": true, ".": true, "source": true, "command": true, "builtin": true, "trap": true}
+
+// CheckNoExec reports, as an error wrapping ErrExecRefused, the first
+// construct in src that would run a command: command or process
+// substitution, a command named by a path, or a builtin that evaluates
+// strings. Plain builtins and functions are fine: PATH holds no commands.
+// When src does not parse, a textual scan decides, so a syntax error cannot
+// smuggle a substitution past the check.
+func CheckNoExec(src string) error {
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(src), "")
+	if err != nil {
+		for _, tok := range []string{"$(", "`", "<(", ">("} {
+			if strings.Contains(src, tok) {
+				return fmt.Errorf("%w: %q contains %s", ErrExecRefused, src, tok)
+			}
+		}
+		return nil
+	}
+	var found error
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if found != nil {
+			return false
+		}
+		switch n := n.(type) {
+		case *syntax.CmdSubst:
+			found = fmt.Errorf("%w: command substitution at %s", ErrExecRefused, n.Pos())
+		case *syntax.ProcSubst:
+			found = fmt.Errorf("%w: process substitution at %s", ErrExecRefused, n.Pos())
+		case *syntax.CallExpr:
+			if len(n.Args) > 0 {
+				if name := n.Args[0].Lit(); strings.Contains(name, "/") {
+					found = fmt.Errorf("%w: command %q at %s", ErrExecRefused, name, n.Pos())
+				} else if evaluators[name] {
+					found = fmt.Errorf("%w: %q evaluates code, at %s", ErrExecRefused, name, n.Pos())
+				}
+			}
+		}
+		return found == nil
+	})
+	return found
+}
+
+func checkCase(c WordCase) error {
+	if strings.ContainsRune(c.Word+c.Setup+c.Arg0+strings.Join(c.Args, ""), 0) {
+		return fmt.Errorf("a NUL byte cannot be passed to a shell")
+	}
+	if err := CheckNoExec(c.Setup + "\n__quirk_emit " + c.Word); err != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,225 @@
+package expand
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// sandbox is one fresh temporary tree for a run of real shells:
+//
+//	root/bin   the only directory on PATH (helpers such as argv.py)
+//	root/work  the working directory, writable by the sandbox user
+//
+// Everything is removed by cleanup.
+type sandbox struct {
+	root, bin, work string
+	opts            Options
+	limiter         string // bash used to apply ulimits before exec
+	mu              sync.Mutex
+	notes           []string
+}
+
+// maxStream caps what is kept of one output stream, so a runaway case
+// cannot exhaust quirk's memory.
+const maxStream = 16 << 20
+
+func newSandbox(opts Options) (*sandbox, error) {
+	bash, err := FindShell("bash", opts.Paths["bash"])
+	if err != nil {
+		return nil, fmt.Errorf("sandbox needs bash to apply resource limits: %w", err)
+	}
+	root, err := os.MkdirTemp("", "quirk-expand-")
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	sb := &sandbox{root: root, bin: filepath.Join(root, "bin"), work: filepath.Join(root, "work"), opts: opts, limiter: bash.Path}
+	if err := sb.populate(bash.Path); err != nil {
+		sb.cleanup()
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	sb.notes = platformNotes(bash.Path)
+	return sb, nil
+}
+
+func (sb *sandbox) populate(bashPath string) error {
+	// The root must be traversable by the unprivileged sandbox user.
+	if err := os.Chmod(sb.root, 0o755); err != nil {
+		return err
+	}
+	if err := os.Mkdir(sb.bin, 0o755); err != nil {
+		return err
+	}
+	if err := os.Mkdir(sb.work, 0o700); err != nil {
+		return err
+	}
+	for _, name := range sb.opts.Files {
+		if name == "" || strings.Contains(name, "/") || name == "." || name == ".." {
+			return fmt.Errorf("file name %q: must be a plain name inside the working directory", name)
+		}
+		if err := os.WriteFile(filepath.Join(sb.work, name), nil, 0o644); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(sb.bin, "argv.py"), []byte(argvHelper(bashPath)), 0o755); err != nil {
+		return err
+	}
+	return handOver(sb.work)
+}
+
+func (sb *sandbox) addNote(note string) {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	for _, n := range sb.notes {
+		if n == note {
+			return
+		}
+	}
+	sb.notes = append(sb.notes, note)
+}
+
+func (sb *sandbox) cleanup() {
+	_ = os.RemoveAll(sb.root)
+}
+
+func (sb *sandbox) env() []string {
+	env := []string{"PATH=" + sb.bin}
+	for _, kv := range sb.opts.Env {
+		if !strings.HasPrefix(kv, "PATH=") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// limitScript is run by bash before it execs the real shell, so the
+// limits hold for the shell and every subshell it forks. RLIMIT_CPU counts
+// per process: a looping case's subshell dies with SIGXCPU, its batch lives.
+func (sb *sandbox) limitScript() string {
+	o := sb.opts
+	return fmt.Sprintf(`ulimit -t %d -f %d -u %d -v %d -c 0 || exit 125; exec "$@"`,
+		o.cpuSeconds(), o.fileSizeKiB(), o.maxProcs(), 2<<20)
+}
+
+// procOutput is what one sandboxed process produced.
+type procOutput struct {
+	stdout, stderr, records []byte
+	status                  int
+	timedOut                bool
+}
+
+// run starts argv (a shell and its arguments) in the sandbox and collects
+// stdout, stderr and the record stream the batch writes on fd 3.
+func (sb *sandbox) run(ctx context.Context, argv []string) (procOutput, error) {
+	var out procOutput
+	ctx, cancel := context.WithTimeout(ctx, sb.opts.timeout())
+	defer cancel()
+
+	full := append([]string{sb.limiter, "-c", sb.limitScript(), "quirk-sandbox"}, argv...)
+	cmd := exec.Command(full[0], full[1:]...)
+	cmd.Env = sb.env()
+	cmd.Dir = sb.work
+	cmd.Stdin = nil // /dev/null
+
+	type stream struct {
+		r, w *os.File
+		buf  bytes.Buffer
+	}
+	streams := make([]*stream, 3)
+	for i := range streams {
+		r, w, err := os.Pipe()
+		if err != nil {
+			for _, s := range streams[:i] {
+				s.r.Close()
+				s.w.Close()
+			}
+			return out, err
+		}
+		streams[i] = &stream{r: r, w: w}
+	}
+	cmd.Stdout, cmd.Stderr = streams[0].w, streams[1].w
+	cmd.ExtraFiles = []*os.File{streams[2].w}
+	cmd.SysProcAttr = sandboxAttr()
+
+	var wg sync.WaitGroup
+	for _, s := range streams {
+		wg.Go(func() {
+			_, _ = io.Copy(&s.buf, io.LimitReader(s.r, maxStream))
+			_, _ = io.Copy(io.Discard, s.r)
+		})
+	}
+	confined, release, err := sb.startConfined(cmd, []string{sb.limiter, argv[0]})
+	defer release()
+	if !confined && err != nil && strings.HasPrefix(err.Error(), "landlock:") {
+		sb.addNote(err.Error() + ": shells run without file-system confinement")
+		err = cmd.Start()
+	}
+	for _, s := range streams {
+		s.w.Close()
+	}
+	if err != nil {
+		for _, s := range streams {
+			s.r.Close()
+		}
+		wg.Wait()
+		return out, fmt.Errorf("starting %s: %w", argv[0], err)
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var waitErr error
+	select {
+	case waitErr = <-done:
+	case <-ctx.Done():
+		out.timedOut = true
+		killGroup(cmd.Process)
+		waitErr = <-done
+	}
+	// Background jobs a case left behind die with the process group, which
+	// also closes the pipes they hold.
+	killGroup(cmd.Process)
+	readersDone := make(chan struct{})
+	go func() { wg.Wait(); close(readersDone) }()
+	select {
+	case <-readersDone:
+	case <-time.After(time.Second):
+		// Something escaped the process group and holds a pipe open.
+		for _, s := range streams {
+			s.r.Close()
+		}
+		<-readersDone
+	}
+	for _, s := range streams {
+		s.r.Close()
+	}
+
+	out.stdout, out.stderr, out.records = streams[0].buf.Bytes(), streams[1].buf.Bytes(), streams[2].buf.Bytes()
+	var exitErr *exec.ExitError
+	switch {
+	case waitErr == nil:
+	case errors.As(waitErr, &exitErr):
+		out.status = exitStatus(exitErr)
+	default:
+		return out, waitErr
+	}
+	if out.status == 125 && bytes.Contains(out.stderr, []byte("ulimit")) {
+		return out, fmt.Errorf("sandbox: could not set resource limits: %s", bytes.TrimSpace(out.stderr))
+	}
+	return out, nil
+}
+
+// exitStatus maps a signal death to 128+signal, as shells report it.
+func exitStatus(e *exec.ExitError) int {
+	if sig, ok := signalOf(e); ok {
+		return 128 + sig
+	}
+	return e.ExitCode()
+}

@@ -123,6 +123,15 @@ func Check(filename string, src []byte, opts Options) (res *Result, err error) {
 	}
 	parser := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(effective.ParserVariant()))
 	file, err := parser.Parse(bytes.NewReader(src), filename)
+	if err != nil && effective == analysis.Sh {
+		// Bash reads "((" as arithmetic where POSIX sh sees two subshells;
+		// a POSIX parse rescues such scripts (it fails on bash syntax, which
+		// the first parse would have accepted).
+		posix := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(syntax.LangPOSIX))
+		if f2, err2 := posix.Parse(bytes.NewReader(src), filename); err2 == nil {
+			file, err = f2, nil
+		}
+	}
 	if err != nil {
 		ie := &InputError{Filename: filename, Msg: "parse error: " + err.Error()}
 		var perr syntax.ParseError

@@ -88,6 +88,10 @@ type CountCheck struct {
 	// Min is the argument count the check lets the script rely on afterwards;
 	// Unbounded when the check cannot be read (e.g. $# -lt $n).
 	Min int
+	// End is where the check stops applying: the end of the innermost case
+	// branch, block, loop or if that holds it (a check in one branch of an
+	// option loop says nothing about the other branches).
+	End int
 }
 
 // Unbounded is a CountCheck.Min for checks whose bound is not a constant.
@@ -118,6 +122,12 @@ type Index struct {
 
 	assignCount map[string]int
 	constValue  map[string]string
+	// positionalAlias maps pid to 2 after pid=$2, so "[ -z "$pid" ] && exit"
+	// counts as a check that $2 exists.
+	positionalAlias map[string]int
+	// arity holds, per function name, the fewest and most arguments any call
+	// passes (Unbounded when a call passes "$@" or another list).
+	arity map[string][2]int
 }
 
 // Const returns the value of a variable that is assigned exactly once in the
@@ -132,12 +142,26 @@ func (ix *Index) Const(name string) (string, bool) {
 	return v, ok
 }
 
+// CallArity returns the fewest and most arguments that the calls of function
+// fn in this file pass, and false when fn is never called here.
+func (ix *Index) CallArity(fn *syntax.FuncDecl) (least, most int, called bool) {
+	if fn == nil {
+		return 0, 0, false
+	}
+	a, ok := ix.arity[fn.Name.Value]
+	return a[0], a[1], ok
+}
+
 // MinArgs is the argument count the script has made sure of before offset,
 // in the scope of fn (nil for the top level), or 0 when it has not checked.
+// Inside a function, what every call in the file passes counts too.
 func (ix *Index) MinArgs(fn *syntax.FuncDecl, offset int) int {
 	best := 0
+	if least, _, ok := ix.CallArity(fn); ok {
+		best = least
+	}
 	for _, c := range ix.CountChecks {
-		if c.Func == fn && c.Offset < offset {
+		if c.Func == fn && c.Offset < offset && offset <= c.End {
 			best = max(best, c.Min)
 		}
 	}
@@ -159,7 +183,7 @@ func (ix *Index) IFSAt(fn *syntax.FuncDecl, offset int) (IFSChange, bool) {
 
 // NewIndex walks f once.
 func NewIndex(f *syntax.File, src []byte) *Index {
-	ix := &Index{assignCount: map[string]int{}, constValue: map[string]string{}}
+	ix := &Index{assignCount: map[string]int{}, constValue: map[string]string{}, positionalAlias: map[string]int{}, arity: map[string][2]int{}}
 	if bytesHasShebangFlag(src, 'e') {
 		ix.Errexit = true
 	}
@@ -176,7 +200,7 @@ func NewIndex(f *syntax.File, src []byte) *Index {
 				// ${2:?usage} and ${2?usage} stop the script without $2.
 				if n.Exp.Op == syntax.ErrorUnset || n.Exp.Op == syntax.ErrorUnsetOrNull {
 					k, _ := strconv.Atoi(n.Param.Value)
-					ix.CountChecks = append(ix.CountChecks, CountCheck{int(n.Pos().Offset()), enclosingFunc(stack), k})
+					ix.CountChecks = append(ix.CountChecks, newCheck(int(n.Pos().Offset()), stack, k))
 				}
 			}
 		case *syntax.CallExpr:
@@ -209,7 +233,7 @@ func NewIndex(f *syntax.File, src []byte) *Index {
 			ix.addArithCount(n.X, stack)
 		case *syntax.CaseClause:
 			if isDollarHash(n.Word) {
-				ix.CountChecks = append(ix.CountChecks, CountCheck{int(n.Pos().Offset()), enclosingFunc(stack), Unbounded})
+				ix.CountChecks = append(ix.CountChecks, newCheck(int(n.Pos().Offset()), stack, Unbounded))
 			}
 		}
 		stack = append(stack, n)
@@ -241,6 +265,11 @@ func (ix *Index) addAssign(a *syntax.Assign, stack []syntax.Node) {
 	}
 	name := a.Name.Value
 	ix.assignCount[name]++
+	if n, ok := positionalWord(a.Value); ok {
+		ix.positionalAlias[name] = n
+	} else {
+		delete(ix.positionalAlias, name)
+	}
 	if a.Append || a.Array != nil || a.Index != nil || a.Naked {
 		ix.changed(name)
 	} else if a.Value == nil {
@@ -448,6 +477,19 @@ func (ix *Index) addCall(call *syntax.CallExpr, stack []syntax.Node) {
 		}
 	}
 	ix.Calls = append(ix.Calls, ref)
+	if ref.Name != "" && len(call.Args) > 0 {
+		n := len(call.Args) - 1
+		for _, w := range call.Args[1:] {
+			if hasListExpansion(w) {
+				n = Unbounded
+			}
+		}
+		least, most := n, n
+		if old, ok := ix.arity[ref.Name]; ok {
+			least, most = min(old[0], n), max(old[1], n)
+		}
+		ix.arity[ref.Name] = [2]int{least, most}
+	}
 
 	switch ref.Name {
 	case "set":
@@ -490,7 +532,7 @@ func (ix *Index) addSet(call *syntax.CallExpr, stack []syntax.Node) {
 					n = Unbounded // set -- "$@" x: unknown count
 				}
 			}
-			ix.CountChecks = append(ix.CountChecks, CountCheck{int(call.Pos().Offset()), fn, n})
+			ix.CountChecks = append(ix.CountChecks, newCheck(int(call.Pos().Offset()), stack, n))
 			return
 		}
 	}
@@ -538,7 +580,7 @@ func (ix *Index) addCount(pos syntax.Pos, stack []syntax.Node, op string, other 
 	if err == nil {
 		min = minFromComparison(op, k)
 	}
-	ix.CountChecks = append(ix.CountChecks, CountCheck{int(pos.Offset()), enclosingFunc(stack), min})
+	ix.CountChecks = append(ix.CountChecks, newCheck(int(pos.Offset()), stack, min))
 }
 
 func isDollarHash(w *syntax.Word) bool {
@@ -556,6 +598,11 @@ func isDollarHash(w *syntax.Word) bool {
 func (ix *Index) addBracketCount(call *syntax.CallExpr, stack []syntax.Node) {
 	args := call.Args
 	for i, a := range args {
+		if i > 0 && (args[i-1].Lit() == "-z" || args[i-1].Lit() == "-n") {
+			if n, ok := ix.positionalOrAlias(a); ok {
+				ix.CountChecks = append(ix.CountChecks, newCheck(int(call.Pos().Offset()), stack, n))
+			}
+		}
 		if !isDollarHash(a) {
 			continue
 		}
@@ -577,6 +624,13 @@ func wordLit(w *syntax.Word) string {
 
 func (ix *Index) addTestCount(x syntax.TestExpr, stack []syntax.Node) {
 	syntax.Walk(x, func(n syntax.Node) bool {
+		if u, ok := n.(*syntax.UnaryTest); ok && (u.Op == syntax.TsEmpStr || u.Op == syntax.TsNempStr) {
+			if w, ok := u.X.(*syntax.Word); ok {
+				if k, ok := ix.positionalOrAlias(w); ok {
+					ix.CountChecks = append(ix.CountChecks, newCheck(int(u.OpPos.Offset()), stack, k))
+				}
+			}
+		}
 		b, ok := n.(*syntax.BinaryTest)
 		if !ok {
 			return true
@@ -636,4 +690,98 @@ func bytesHasShebangFlag(src []byte, flag byte) bool {
 		}
 	}
 	return false
+}
+
+// positionalWord reads a word that is just $N or "$N" (or ${N}).
+func positionalWord(w *syntax.Word) (int, bool) {
+	if w == nil || len(w.Parts) != 1 {
+		return 0, false
+	}
+	p := w.Parts[0]
+	if dq, ok := p.(*syntax.DblQuoted); ok && len(dq.Parts) == 1 {
+		p = dq.Parts[0]
+	}
+	pe, ok := p.(*syntax.ParamExp)
+	if !ok || pe.Param == nil || !isDigits(pe.Param.Value) || pe.Length || pe.Excl || pe.Exp != nil || pe.Slice != nil || pe.Index != nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(pe.Param.Value)
+	return n, err == nil && n > 0
+}
+
+func (ix *Index) positionalOrAlias(w *syntax.Word) (int, bool) {
+	if n, ok := positionalWord(w); ok {
+		return n, true
+	}
+	if w == nil || len(w.Parts) != 1 {
+		return 0, false
+	}
+	p := w.Parts[0]
+	if dq, ok := p.(*syntax.DblQuoted); ok && len(dq.Parts) == 1 {
+		p = dq.Parts[0]
+	}
+	if pe, ok := p.(*syntax.ParamExp); ok && pe.Param != nil && pe.Exp == nil && !pe.Length {
+		n, ok := ix.positionalAlias[pe.Param.Value]
+		return n, ok
+	}
+	return 0, false
+}
+
+// hasListExpansion reports words holding $@, $*, ${a[@]} or a glob-free
+// command substitution: their number of fields is unknown.
+func hasListExpansion(w *syntax.Word) bool {
+	found := false
+	syntax.Walk(w, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.ParamExp:
+			if n.Param != nil && (n.Param.Value == "@" || n.Param.Value == "*") || n.Index != nil {
+				found = true
+			}
+		case *syntax.CmdSubst:
+			found = true
+		}
+		return !found
+	})
+	return found || !isQuotedOrLiteral(w)
+}
+
+// isQuotedOrLiteral: an unquoted expansion may split into several fields.
+func isQuotedOrLiteral(w *syntax.Word) bool {
+	for _, p := range w.Parts {
+		switch p.(type) {
+		case *syntax.Lit, *syntax.SglQuoted, *syntax.DblQuoted:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// newCheck records a count check at offset whose scope is found on stack.
+func newCheck(offset int, stack []syntax.Node, min int) CountCheck {
+	return CountCheck{Offset: offset, Func: enclosingFunc(stack), Min: min, End: regionEnd(stack, offset)}
+}
+
+// regionEnd is the end of the innermost construct holding offset in its
+// body (not in its condition): a case branch, block, subshell, loop, if or
+// function. A check at the top level applies to the rest of the file.
+func regionEnd(stack []syntax.Node, offset int) int {
+	inCond := func(list []*syntax.Stmt) bool {
+		return len(list) > 0 && offset >= int(list[0].Pos().Offset()) && offset <= int(list[len(list)-1].End().Offset())
+	}
+	for i := len(stack) - 1; i >= 0; i-- {
+		switch n := stack[i].(type) {
+		case *syntax.IfClause:
+			if !inCond(n.Cond) {
+				return int(n.End().Offset())
+			}
+		case *syntax.WhileClause:
+			if !inCond(n.Cond) {
+				return int(n.End().Offset())
+			}
+		case *syntax.CaseItem, *syntax.Block, *syntax.Subshell, *syntax.ForClause, *syntax.FuncDecl:
+			return int(n.End().Offset())
+		}
+	}
+	return Unbounded
 }

@@ -61,6 +61,10 @@ func runJoinedPath(p *analysis.Pass) {
 				continue
 			}
 		}
+		// A function that every call here passes one argument joins nothing.
+		if _, most, called := p.Index.CallArity(ref.Func); called && most <= 1 {
+			continue
+		}
 		ifs, ok := p.Index.IFSAt(ref.Func, offset(ref.Exp))
 		if !ok || ifs.Default || ifs.Value != "" && ifs.Value[0] == ' ' {
 			continue

@@ -118,8 +118,12 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Shell, opts Options, arg0 s
 			r.Fields, r.Status = rec.fields, rec.status
 			settled++
 			continue
+		case started && out.timedOut && settled > 0:
+			// An earlier case may have caused the hang (a fork bomb
+			// holding every process slot): give this one a fresh process.
+			r.Stdout, r.Stderr = "", ""
 		case started && out.timedOut:
-			r.Err = fmt.Errorf("%w after %s (the whole batch's budget)", ErrTimeout, opts.timeout())
+			r.Err = fmt.Errorf("%w after %s", ErrTimeout, opts.timeout())
 			r.Status = -1
 			settled++
 		case started:

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // sandboxUID is "nobody": RLIMIT_NPROC is not enforced for root, and an
@@ -37,15 +38,23 @@ func probeIsolation(bash string) {
 			cmd.SysProcAttr = attr
 			return cmd.Run()
 		}
-		flags := uintptr(syscall.CLONE_NEWNET)
+		var user uintptr
 		if os.Geteuid() != 0 {
-			flags |= syscall.CLONE_NEWUSER
+			user = syscall.CLONE_NEWUSER
 		}
-		if err := try(flags); err != nil {
+		// A PID namespace makes the shell the init of its own tree: when
+		// it exits the kernel kills and reaps everything it left behind
+		// (a fork bomb's children, orphans no init would reap here).
+		if err := try(user | syscall.CLONE_NEWPID); err != nil {
+			isolationNotes = append(isolationNotes, fmt.Sprintf("no PID namespace (%v): orphans are killed by process group only", err))
+		} else {
+			isolationFlags |= user | syscall.CLONE_NEWPID
+		}
+		if err := try(isolationFlags | user | syscall.CLONE_NEWNET); err != nil {
 			isolationNotes = append(isolationNotes, fmt.Sprintf("no network namespace (%v): shells share the host network", err))
-			return
+		} else {
+			isolationFlags |= user | syscall.CLONE_NEWNET
 		}
-		isolationFlags = flags
 	})
 }
 
@@ -94,7 +103,14 @@ func killGroup(p *os.Process) {
 	if p == nil {
 		return
 	}
-	_ = syscall.Kill(-p.Pid, syscall.SIGKILL)
+	// One kill can race with a fork in progress (a fork bomb), so repeat
+	// until the group is empty.
+	for i := 0; i < 1000; i++ {
+		if err := syscall.Kill(-p.Pid, syscall.SIGKILL); err != nil {
+			return // ESRCH: nobody left
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func signalOf(e *exec.ExitError) (int, bool) {

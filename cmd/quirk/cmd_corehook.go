@@ -1,16 +1,12 @@
 package main
 
-import (
-	"fmt"
-	"io"
-)
+import "github.com/quirkcheck/quirk/corehook"
 
+// corehookCommand installs, runs and queries the core_pattern handler; the
+// logic lives in package corehook.
 var corehookCommand = &command{
 	name:  "corehook",
-	usage: "corehook ...",
-	short: "corehook (not built yet)",
-	run: func(args []string, _ io.Reader, _, stderr io.Writer) int {
-		fmt.Fprintln(stderr, "quirk corehook: not built yet")
-		return exitFailure
-	},
+	usage: corehook.Usage,
+	short: "store cores centrally through core_pattern, and give the admin's pattern back",
+	run:   corehook.Main,
 }

@@ -1,0 +1,197 @@
+package corehook
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Size is a byte count or a percentage of the store's file system.
+type Size struct {
+	Bytes   uint64
+	Percent float64 // used when > 0
+}
+
+// Of resolves s against a file system of total bytes.
+func (s Size) Of(total uint64) uint64 {
+	if s.Percent > 0 {
+		return uint64(float64(total) * s.Percent / 100)
+	}
+	return s.Bytes
+}
+
+func (s Size) String() string {
+	if s.Percent > 0 {
+		return strconv.FormatFloat(s.Percent, 'f', -1, 64) + "%"
+	}
+	return strconv.FormatUint(s.Bytes, 10)
+}
+
+// Unlimited is the largest size.
+var Unlimited = Size{Bytes: ^uint64(0)}
+
+// Config is the handler's configuration. Keys share systemd's coredump.conf
+// names where the meaning is the same.
+type Config struct {
+	Store string
+	// Compress selects zstd (true) or sparse raw files (false).
+	Compress bool
+	// ProcessSizeMax: cores larger than this are not stored, only described.
+	ProcessSizeMax Size
+	// ExternalSizeMax: the most a stored core file may take on disk.
+	ExternalSizeMax Size
+	// MaxUse and KeepFree bound the whole store; MaxUsePerUID bounds one uid.
+	MaxUse       Size
+	KeepFree     Size
+	MaxUsePerUID Size
+	// HonorCoreLimit makes the crasher's RLIMIT_CORE (%c) cap the stored size,
+	// as systemd's docs/COREDUMP.md asks of alternative handlers.
+	HonorCoreLimit bool
+	// KeepPrevious also writes the core where the previous file pattern
+	// would have put it, or pipes it to the previous pipe handler.
+	KeepPrevious bool
+	// Log is a file to append one line per crash to; "" means syslog.
+	Log string
+}
+
+// DefaultConfigValues returns the configuration used without a config file.
+// The sizes follow coredump.conf's defaults.
+func DefaultConfigValues() Config {
+	return Config{
+		Store:           DefaultStore,
+		Compress:        true,
+		ProcessSizeMax:  Size{Bytes: 32 << 30},
+		ExternalSizeMax: Size{Bytes: 32 << 30},
+		MaxUse:          Size{Percent: 10},
+		KeepFree:        Size{Percent: 15},
+		MaxUsePerUID:    Size{Percent: 100},
+	}
+}
+
+// LoadConfig reads path; a missing file at the default location gives the
+// defaults, a missing file named explicitly is an error.
+func LoadConfig(path string) (Config, error) {
+	explicit := path != ""
+	if path == "" {
+		path = DefaultConfig
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		if !explicit && errors.Is(err, os.ErrNotExist) {
+			return DefaultConfigValues(), nil
+		}
+		return Config{}, err
+	}
+	defer f.Close()
+	c, err := ParseConfig(f)
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ParseConfig reads "Key = value" lines; '#' and ';' start comments and
+// "[Section]" headers are ignored, so a coredump.conf-style file works.
+func ParseConfig(r io.Reader) (Config, error) {
+	c := DefaultConfigValues()
+	sc := bufio.NewScanner(r)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || text[0] == '#' || text[0] == ';' || text[0] == '[' {
+			continue
+		}
+		key, value, ok := strings.Cut(text, "=")
+		if !ok {
+			return c, fmt.Errorf("line %d: want Key = value, got %q", line, text)
+		}
+		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		var err error
+		switch strings.ToLower(key) {
+		case "store":
+			if !strings.HasPrefix(value, "/") {
+				err = fmt.Errorf("store %q is not absolute", value)
+			}
+			c.Store = value
+		case "compress":
+			c.Compress, err = parseBool(value)
+		case "processsizemax":
+			c.ProcessSizeMax, err = parseSize(value, false)
+		case "externalsizemax":
+			c.ExternalSizeMax, err = parseSize(value, false)
+		case "maxuse":
+			c.MaxUse, err = parseSize(value, true)
+		case "keepfree":
+			c.KeepFree, err = parseSize(value, true)
+		case "maxuseperuid":
+			c.MaxUsePerUID, err = parseSize(value, true)
+		case "honorcorelimit", "honourcorelimit":
+			c.HonorCoreLimit, err = parseBool(value)
+		case "previous":
+			switch value {
+			case "keep":
+				c.KeepPrevious = true
+			case "ignore":
+				c.KeepPrevious = false
+			default:
+				err = fmt.Errorf("previous must be keep or ignore, not %q", value)
+			}
+		case "log":
+			c.Log = value
+		default:
+			err = fmt.Errorf("unknown key %q", key)
+		}
+		if err != nil {
+			return c, fmt.Errorf("line %d: %w", line, err)
+		}
+	}
+	return c, sc.Err()
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "yes", "true", "on", "1":
+		return true, nil
+	case "no", "false", "off", "0":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a boolean (yes/no)", v)
+}
+
+// parseSize accepts bytes with an optional K/M/G/T/P/E suffix (powers of
+// 1024, as coredump.conf), "infinity", and, where allowed, a percentage.
+func parseSize(v string, percentOK bool) (Size, error) {
+	if v == "infinity" {
+		return Unlimited, nil
+	}
+	if p, ok := strings.CutSuffix(v, "%"); ok {
+		if !percentOK {
+			return Size{}, fmt.Errorf("%q: a percentage is not allowed here", v)
+		}
+		f, err := strconv.ParseFloat(p, 64)
+		if err != nil || f <= 0 || f > 100 {
+			return Size{}, fmt.Errorf("%q is not a percentage in (0, 100]", v)
+		}
+		return Size{Percent: f}, nil
+	}
+	mult := uint64(1)
+	if n := len(v); n > 0 {
+		if i := strings.IndexByte("KMGTPE", v[n-1]&^0x20); i >= 0 {
+			mult = 1 << (10 * (i + 1))
+			v = v[:n-1]
+		}
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return Size{}, fmt.Errorf("%q is not a size", v)
+	}
+	if n > ^uint64(0)/mult {
+		return Unlimited, nil
+	}
+	return Size{Bytes: n * mult}, nil
+}

@@ -1,0 +1,422 @@
+package corehook
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Defaults used when neither flags nor the config name a location.
+const (
+	DefaultStore     = "/var/lib/quirk/cores"
+	DefaultConfig    = "/etc/quirk/corehook.conf"
+	DefaultPipeLimit = 16
+	stateFileName    = "state.json"
+)
+
+// Errors that install and uninstall return so callers can tell them apart.
+var (
+	ErrForeignHandler = errors.New("core_pattern pipes to another handler")
+	ErrChanged        = errors.New("kernel values changed since install")
+	ErrNotInstalled   = errors.New("corehook is not installed")
+)
+
+// SavedValue is one kernel knob as it read before install. Raw keeps the
+// exact bytes (JSON strings would mangle invalid UTF-8); Value is for humans.
+type SavedValue struct {
+	Knob  string `json:"knob"`
+	Value string `json:"value"`
+	Raw   []byte `json:"raw"`
+	// Set is what install wrote, or "" when install left the knob alone.
+	Set string `json:"set,omitempty"`
+}
+
+// State is what install records so that uninstall can put everything back
+// even after the binary moved. It lives in the store directory.
+type State struct {
+	Version     int          `json:"version"`
+	InstalledAt time.Time    `json:"installed_at"`
+	Binary      string       `json:"binary"`
+	Pattern     string       `json:"pattern"`
+	Store       string       `json:"store"`
+	Config      string       `json:"config,omitempty"`
+	Previous    []SavedValue `json:"previous"`
+}
+
+// PreviousPattern returns the core_pattern that was live before install.
+func (s *State) PreviousPattern() string {
+	for _, v := range s.Previous {
+		if v.Knob == KnobCorePattern {
+			return strings.TrimSuffix(string(v.Raw), "\n")
+		}
+	}
+	return ""
+}
+
+// InstallOptions configures Install. Zero values pick the defaults.
+type InstallOptions struct {
+	ProcRoot  string // "/proc" unless testing
+	Store     string // DefaultStore
+	Config    string // passed to the handler only when set
+	Binary    string // absolute path of quirk; os.Executable() when empty
+	PipeLimit int    // DefaultPipeLimit when 0
+	Force     bool   // replace another handler's pipe
+}
+
+// InstallResult says what Install did.
+type InstallResult struct {
+	AlreadyInstalled bool
+	Pattern          string
+	State            *State
+}
+
+// IsOurPattern reports whether pattern pipes into "quirk corehook handle",
+// wherever that binary lives.
+func IsOurPattern(pattern string) bool {
+	if Kind(pattern) != KindPipe {
+		return false
+	}
+	argv := PipeArgv(pattern)
+	return len(argv) >= 3 && argv[1] == "corehook" && argv[2] == "handle"
+}
+
+// handlerSpecs are the fixed positional arguments of the handler, in order.
+// The crasher-controlled strings (%h, %e) come last, and since Linux 5.3 the
+// pattern is split before expansion, so each stays one argument.
+var handlerSpecs = []string{"%P", "%p", "%i", "%I", "%u", "%g", "%s", "%t", "%c", "%d", "%C", "%F", "%h", "%e"}
+
+// BuildPattern returns the pipe pattern that runs binary as the handler.
+// Specifiers the running kernel does not know are replaced by "-" so that the
+// positions stay fixed: %F needs 6.16, %C needs 6.2.
+func BuildPattern(sys Sysctl, binary, config, store string) (string, error) {
+	for _, p := range []string{binary, config, store} {
+		if strings.ContainsFunc(p, func(r rune) bool { return r < '!' || r == '%' || r == 0x7f }) {
+			return "", fmt.Errorf("path %q contains whitespace, control characters or '%%': the kernel would split or expand it", p)
+		}
+	}
+	if !filepath.IsAbs(binary) {
+		return "", fmt.Errorf("handler path %q is not absolute: the kernel requires an absolute helper path", binary)
+	}
+	var b strings.Builder
+	b.WriteString("|" + binary + " corehook handle")
+	if config != "" {
+		b.WriteString(" -c " + config)
+	}
+	if store != "" && store != DefaultStore {
+		b.WriteString(" -s " + store)
+	}
+	pidfd := sys.KernelAtLeast(6, 16)
+	cpu := sys.KernelAtLeast(6, 2)
+	for _, spec := range handlerSpecs {
+		switch {
+		case spec == "%F" && !pidfd, spec == "%C" && !cpu:
+			spec = "-"
+		}
+		b.WriteString(" " + spec)
+	}
+	p := b.String()
+	if len(p) > MaxPatternLen {
+		return "", fmt.Errorf("pattern %q is %d bytes, over the kernel's limit of %d: use a shorter binary or store path", p, len(p), MaxPatternLen)
+	}
+	return p, nil
+}
+
+// PatternOptions extracts the -c and -s options from one of our patterns.
+func PatternOptions(pattern string) (config, store string) {
+	argv := PipeArgv(pattern)
+	if len(argv) < 3 {
+		return "", ""
+	}
+	opts := argv[3:]
+	for len(opts) >= 2 {
+		switch opts[0] {
+		case "-c":
+			config = opts[1]
+		case "-s":
+			store = opts[1]
+		default:
+			return config, store
+		}
+		opts = opts[2:]
+	}
+	return config, store
+}
+
+func statePath(store string) string { return filepath.Join(store, stateFileName) }
+
+// ReadState loads the state file of a store directory.
+func ReadState(store string) (*State, error) {
+	b, err := os.ReadFile(statePath(store))
+	if err != nil {
+		return nil, err
+	}
+	var st State
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("%s: %w", statePath(store), err)
+	}
+	return &st, nil
+}
+
+func writeState(store string, st *State) error {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(statePath(store), append(b, '\n'), 0o600)
+}
+
+// writeFileAtomic writes data to a temporary file in the same directory,
+// syncs it and renames it over path, so readers see the old or the new file.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+// ensureStore creates the store directory root-owned-style (0755) and refuses
+// a symlink or a directory others can write to.
+func ensureStore(store string) error {
+	if !filepath.IsAbs(store) {
+		return fmt.Errorf("store %q is not an absolute path", store)
+	}
+	if err := os.MkdirAll(store, 0o755); err != nil {
+		return err
+	}
+	fi, err := os.Lstat(store)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("store %s is not a directory", store)
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("store %s is writable by group or others (%v)", store, fi.Mode().Perm())
+	}
+	return checkOwner(store, fi)
+}
+
+// Install records the current core_pattern, core_pipe_limit and suid_dumpable
+// in the store's state file, then points core_pattern at the handler and
+// sets core_pipe_limit, reading every value back. suid_dumpable is recorded
+// (uninstall checks it) but not changed. On any failure the values already
+// written are put back.
+func Install(opts InstallOptions) (*InstallResult, error) {
+	sys := Sysctl{ProcRoot: opts.ProcRoot}
+	if opts.Store == "" {
+		opts.Store = DefaultStore
+	}
+	if opts.PipeLimit == 0 {
+		opts.PipeLimit = DefaultPipeLimit
+	}
+	if opts.PipeLimit < 0 {
+		return nil, fmt.Errorf("core_pipe_limit %d is negative", opts.PipeLimit)
+	}
+	if opts.Binary == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("locating the quirk binary: %w", err)
+		}
+		opts.Binary = exe
+	}
+	current, err := sys.ReadString(KnobCorePattern)
+	if err != nil {
+		return nil, err
+	}
+	if IsOurPattern(current) {
+		st, _ := ReadState(storeOf(current, opts.Store))
+		return &InstallResult{AlreadyInstalled: true, Pattern: current, State: st}, nil
+	}
+	if Kind(current) == KindPipe && !opts.Force {
+		return nil, fmt.Errorf("%w (%q); use --force to replace it (it is saved and restored on uninstall)", ErrForeignHandler, current)
+	}
+	pattern, err := BuildPattern(sys, opts.Binary, opts.Config, opts.Store)
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureStore(opts.Store); err != nil {
+		return nil, err
+	}
+	st := &State{
+		Version: 1, InstalledAt: time.Now().UTC(), Binary: opts.Binary,
+		Pattern: pattern, Store: opts.Store, Config: opts.Config,
+	}
+	for _, knob := range []string{KnobCorePattern, KnobCorePipeLimit, KnobSuidDumpable} {
+		raw, err := sys.Read(knob)
+		if err != nil {
+			return nil, err
+		}
+		st.Previous = append(st.Previous, SavedValue{Knob: knob, Value: strings.TrimSuffix(string(raw), "\n"), Raw: raw})
+	}
+	st.Previous[0].Set = pattern
+	st.Previous[1].Set = fmt.Sprint(opts.PipeLimit)
+	// A state file left from an install someone else displaced still holds
+	// the admin's older values: keep it beside the new one instead of losing it.
+	if _, err := os.Stat(statePath(opts.Store)); err == nil {
+		old := statePath(opts.Store) + "." + time.Now().UTC().Format("20060102T150405")
+		if err := os.Rename(statePath(opts.Store), old); err != nil {
+			return nil, err
+		}
+	}
+	// The state goes to disk before the kernel changes, so a crash in
+	// between still leaves a way back.
+	if err := writeState(opts.Store, st); err != nil {
+		return nil, fmt.Errorf("saving state: %w", err)
+	}
+	if err := sys.Write(KnobCorePipeLimit, st.Previous[1].Set); err != nil {
+		return nil, errors.Join(err, rollback(sys, st, 1))
+	}
+	if err := sys.Write(KnobCorePattern, pattern); err != nil {
+		return nil, errors.Join(err, rollback(sys, st, 2))
+	}
+	return &InstallResult{Pattern: pattern, State: st}, nil
+}
+
+// rollback restores the first n saved knobs (in reverse) and drops the state.
+func rollback(sys Sysctl, st *State, n int) error {
+	var errs []error
+	for i := n - 1; i >= 0; i-- {
+		if err := sys.Restore(st.Previous[i].Knob, st.Previous[i].Raw); err != nil {
+			errs = append(errs, fmt.Errorf("rollback: %w", err))
+		}
+	}
+	if len(errs) == 0 {
+		os.Remove(statePath(st.Store))
+	}
+	return errors.Join(errs...)
+}
+
+// storeOf finds the store directory from our live pattern, else fallback.
+func storeOf(pattern, fallback string) string {
+	if IsOurPattern(pattern) {
+		if _, s := PatternOptions(pattern); s != "" {
+			return s
+		}
+		return DefaultStore
+	}
+	if fallback == "" {
+		return DefaultStore
+	}
+	return fallback
+}
+
+// KnobStatus compares one knob's live value with the saved and set values.
+type KnobStatus struct {
+	SavedValue
+	Current string `json:"current"`
+	// Changed is true when someone else wrote the knob after install.
+	Changed bool `json:"changed"`
+}
+
+// Status describes the installation.
+type Status struct {
+	Installed bool         `json:"installed"` // core_pattern is one of ours
+	Current   string       `json:"current_pattern"`
+	State     *State       `json:"state,omitempty"`
+	Knobs     []KnobStatus `json:"knobs,omitempty"`
+	// ChangedSinceInstall: a state file exists but a knob we set was
+	// rewritten by someone else.
+	ChangedSinceInstall bool `json:"changed_since_install"`
+}
+
+// GetStatus reads the live knobs and the state file (found through the live
+// pattern, else in store).
+func GetStatus(procRoot, store string) (*Status, error) {
+	sys := Sysctl{ProcRoot: procRoot}
+	current, err := sys.ReadString(KnobCorePattern)
+	if err != nil {
+		return nil, err
+	}
+	s := &Status{Installed: IsOurPattern(current), Current: current}
+	st, err := ReadState(storeOf(current, store))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return s, nil
+		}
+		return s, err
+	}
+	s.State = st
+	for _, v := range st.Previous {
+		cur, err := sys.ReadString(v.Knob)
+		if err != nil {
+			return s, err
+		}
+		ks := KnobStatus{SavedValue: v, Current: cur}
+		want := v.Set
+		if want == "" {
+			want = v.Value
+		}
+		ks.Changed = cur != want
+		if ks.Changed {
+			s.ChangedSinceInstall = true
+		}
+		s.Knobs = append(s.Knobs, ks)
+	}
+	return s, nil
+}
+
+// UninstallResult lists the knobs written back.
+type UninstallResult struct {
+	Restored []string
+}
+
+// Uninstall restores every saved knob byte for byte. A knob that someone else
+// rewrote since install is a conflict: without force it is reported and no
+// knob is touched; with force it is overwritten too.
+func Uninstall(procRoot, store string, force bool) (*UninstallResult, error) {
+	s, err := GetStatus(procRoot, store)
+	if err != nil {
+		return nil, err
+	}
+	if s.State == nil {
+		return nil, ErrNotInstalled
+	}
+	if s.ChangedSinceInstall && !force {
+		var msgs []string
+		for _, k := range s.Knobs {
+			if k.Changed {
+				msgs = append(msgs, fmt.Sprintf("%s is now %q (install set %q, before it was %q)", k.Knob, k.Current, k.Set, k.Value))
+			}
+		}
+		return nil, fmt.Errorf("%w: %s; nothing restored, use --force to restore anyway", ErrChanged, strings.Join(msgs, "; "))
+	}
+	sys := Sysctl{ProcRoot: procRoot}
+	res := &UninstallResult{}
+	var errs []error
+	for _, k := range s.Knobs {
+		if err := sys.Restore(k.Knob, k.Raw); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		res.Restored = append(res.Restored, k.Knob)
+	}
+	if len(errs) > 0 {
+		return res, errors.Join(errs...)
+	}
+	if err := os.Remove(statePath(s.State.Store)); err != nil {
+		return res, err
+	}
+	return res, nil
+}

@@ -1,16 +1,16 @@
 package main
 
 import (
-	"fmt"
 	"io"
+
+	"github.com/quirkcheck/quirk/netprobe/cli"
 )
 
 var netprobeCommand = &command{
 	name:  "netprobe",
-	usage: "netprobe ...",
-	short: "netprobe (not built yet)",
-	run: func(args []string, _ io.Reader, _, stderr io.Writer) int {
-		fmt.Fprintln(stderr, "quirk netprobe: not built yet")
-		return exitFailure
+	usage: cli.Usage,
+	short: "measure port reuse on this host and find ports that can be stolen",
+	run: func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+		return cli.Main(args, stdout, stderr)
 	},
 }

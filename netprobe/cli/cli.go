@@ -1,0 +1,156 @@
+// Package cli implements `quirk netprobe`: flag parsing, text and JSON output
+// and exit codes over package netprobe.
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/quirkcheck/quirk/netprobe"
+)
+
+// Exit codes, the same as every quirk subcommand.
+const (
+	exitOK         = 0
+	exitFindings   = 1
+	exitFailure    = 2
+	exitBadSyntax  = 3
+	exitBadOptions = 4
+)
+
+// Usage is the one-line synopsis shown by `quirk help`.
+const Usage = "netprobe matrix|scan|check [--json] [ADDR:PORT]"
+
+const longUsage = `Usage:
+  quirk netprobe matrix [--json]       probe port-reuse semantics on this host
+  quirk netprobe scan [--json]         list listening sockets and report shared ports
+  quirk netprobe check [--udp] [--json] ADDR:PORT
+                                       which bind options could take a live port
+
+scan and check exit 0 with nothing to report, 1 with findings, 2 on error.
+`
+
+// Main runs `quirk netprobe` with args (after "netprobe") and returns the
+// exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, longUsage)
+		return exitBadSyntax
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, longUsage)
+		return exitOK
+	case "matrix":
+		return runMatrix(args[1:], stdout, stderr)
+	case "scan":
+		return runScan(args[1:], stdout, stderr)
+	case "check":
+		return runCheck(args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "quirk netprobe: unknown subcommand %q\n%s", args[0], longUsage)
+	return exitBadSyntax
+}
+
+// parseFlags parses fs and maps failures to exit codes; ok is false when the
+// caller should return code.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, ok bool) {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return exitOK, false
+		}
+		return exitBadSyntax, false
+	}
+	return 0, true
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func runScan(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("netprobe scan", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON: {\"sockets\":[…], \"findings\":[…]}")
+	procNet := fs.Bool("procnet", false, "read /proc/net instead of sock_diag (Linux)")
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "quirk netprobe scan: unexpected argument %q\n", fs.Arg(0))
+		return exitBadSyntax
+	}
+	res, err := netprobe.Scan(netprobe.ScanOptions{ProcNet: *procNet})
+	if err != nil {
+		fmt.Fprintf(stderr, "quirk netprobe scan: %v\n", err)
+		return exitFailure
+	}
+	if *asJSON {
+		if err := writeJSON(stdout, res); err != nil {
+			fmt.Fprintf(stderr, "quirk netprobe scan: %v\n", err)
+			return exitFailure
+		}
+	} else {
+		printScan(stdout, res)
+	}
+	if len(res.Findings) > 0 {
+		return exitFindings
+	}
+	return exitOK
+}
+
+func printScan(w io.Writer, res *netprobe.ScanResult) {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROTO\tADDRESS\tPORT\tV6ONLY\tUID\tPROCESSES")
+	for _, s := range res.Sockets {
+		v6 := "-"
+		if s.V6Only != nil {
+			v6 = fmt.Sprint(*s.V6Only)
+		}
+		uid := "-"
+		if s.UID >= 0 {
+			uid = fmt.Sprint(s.UID)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", s.Proto, s.Addr, s.Port, v6, uid, processes(s.Processes))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%d sockets (from %s), %d findings\n", len(res.Sockets), res.Source, len(res.Findings))
+	for _, f := range res.Findings {
+		fmt.Fprintf(w, "%s %s/%d: %s\n", f.Kind, f.Proto, f.Port, f.Detail)
+		for _, s := range f.Sockets {
+			fmt.Fprintf(w, "    %s %s\n", s, processes(s.Processes))
+		}
+	}
+}
+
+func processes(ps []netprobe.Process) string {
+	if len(ps) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = fmt.Sprintf("%s[%d]", p.Command, p.PID)
+	}
+	return strings.Join(parts, ",")
+}
+
+func runMatrix(args []string, stdout, stderr io.Writer) int {
+	fmt.Fprintln(stderr, "quirk netprobe matrix: not built yet")
+	return exitFailure
+}
+
+func runCheck(args []string, stdout, stderr io.Writer) int {
+	fmt.Fprintln(stderr, "quirk netprobe check: not built yet")
+	return exitFailure
+}
+
+var _ = exitBadOptions

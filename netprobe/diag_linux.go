@@ -1,0 +1,166 @@
+//go:build linux
+
+package netprobe
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Linux socket states used as sock_diag filters (include/net/tcp_states.h).
+const (
+	tcpEstablished = 1
+	tcpClose       = 7 // an unconnected UDP socket; ss shows it as UNCONN
+	tcpListen      = 10
+	tcpTimeWait    = 6
+)
+
+// inet_diag wire layout (include/uapi/linux/inet_diag.h). x/sys/unix has no
+// inet_diag_req_v2 or inet_diag_msg, so the fixed-size parts are encoded by
+// hand.
+const (
+	inetDiagReqV2Len = 56 // family, protocol, ext, pad, states, sockid(48)
+	inetDiagMsgLen   = 72
+	inetDiagSKV6Only = 11 // INET_DIAG_SKV6ONLY attribute
+)
+
+// diagDump asks sock_diag for every socket of family and protocol whose state
+// is in states (a bit mask of 1<<state) and calls fn for each.
+func diagDump(family, protocol uint8, states uint32, fn func(Socket, uint8)) error {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+	if err != nil {
+		return fmt.Errorf("netlink socket: %w", err)
+	}
+	defer unix.Close(fd)
+
+	req := make([]byte, unix.NLMSG_HDRLEN+inetDiagReqV2Len)
+	ne := binary.NativeEndian
+	ne.PutUint32(req[0:], uint32(len(req)))
+	ne.PutUint16(req[4:], unix.SOCK_DIAG_BY_FAMILY)
+	ne.PutUint16(req[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
+	ne.PutUint32(req[8:], 1) // sequence
+	body := req[unix.NLMSG_HDRLEN:]
+	body[0], body[1] = family, protocol
+	ne.PutUint32(body[4:], states)
+	if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return fmt.Errorf("netlink send: %w", err)
+	}
+
+	proto := "tcp"
+	if protocol == unix.IPPROTO_UDP {
+		proto = "udp"
+	}
+	buf := make([]byte, 1<<16)
+	for {
+		n, _, err := unix.Recvfrom(fd, buf, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("netlink receive: %w", err)
+		}
+		msgs := buf[:n]
+		for len(msgs) >= unix.NLMSG_HDRLEN {
+			mlen := int(ne.Uint32(msgs[0:]))
+			mtype := ne.Uint16(msgs[4:])
+			if mlen < unix.NLMSG_HDRLEN || mlen > len(msgs) {
+				return errors.New("netlink: truncated message")
+			}
+			payload := msgs[unix.NLMSG_HDRLEN:mlen]
+			switch mtype {
+			case unix.NLMSG_DONE:
+				return nil
+			case unix.NLMSG_ERROR:
+				if len(payload) >= 4 {
+					if code := int32(ne.Uint32(payload)); code < 0 {
+						return fmt.Errorf("sock_diag: %w", syscall.Errno(-code))
+					}
+				}
+				return errors.New("sock_diag: error reply")
+			case unix.SOCK_DIAG_BY_FAMILY:
+				if s, state, ok := parseDiagMsg(payload, proto); ok {
+					fn(s, state)
+				}
+			}
+			msgs = msgs[min(nlmAlign(mlen), len(msgs)):]
+		}
+	}
+}
+
+func nlmAlign(n int) int { return (n + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1) }
+
+// parseDiagMsg decodes one inet_diag_msg and its attributes.
+func parseDiagMsg(b []byte, proto string) (Socket, uint8, bool) {
+	if len(b) < inetDiagMsgLen {
+		return Socket{}, 0, false
+	}
+	ne := binary.NativeEndian
+	family, state := b[0], b[1]
+	id := b[4:52]
+	s := Socket{
+		Proto:     proto,
+		Port:      binary.BigEndian.Uint16(id[0:]),
+		Interface: ne.Uint32(id[36:]),
+		Cookie:    uint64(ne.Uint32(id[40:])) | uint64(ne.Uint32(id[44:]))<<32,
+		UID:       int(ne.Uint32(b[64:])),
+		Inode:     uint64(ne.Uint32(b[68:])),
+	}
+	if family == unix.AF_INET {
+		s.Addr = netip.AddrFrom4([4]byte(id[4:8])).String()
+	} else {
+		s.Addr = netip.AddrFrom16([16]byte(id[4:20])).String()
+	}
+	for attrs := b[inetDiagMsgLen:]; len(attrs) >= 4; {
+		alen := int(ne.Uint16(attrs[0:]))
+		atype := ne.Uint16(attrs[2:])
+		if alen < 4 || alen > len(attrs) {
+			break
+		}
+		if atype == inetDiagSKV6Only && alen >= 5 {
+			v := attrs[4] != 0
+			s.V6Only = &v
+		}
+		attrs = attrs[min((alen+3)&^3, len(attrs)):]
+	}
+	return s, state, true
+}
+
+// diagSockets lists listening TCP and unconnected UDP sockets of the calling
+// thread's network namespace through sock_diag.
+func diagSockets() ([]Socket, error) {
+	var socks []Socket
+	add := func(s Socket, _ uint8) { socks = append(socks, s) }
+	for _, q := range []struct {
+		proto  uint8
+		states uint32
+	}{{unix.IPPROTO_TCP, 1 << tcpListen}, {unix.IPPROTO_UDP, 1 << tcpClose}} {
+		for _, family := range []uint8{unix.AF_INET, unix.AF_INET6} {
+			if err := diagDump(family, q.proto, q.states, add); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return socks, nil
+}
+
+// countTimeWait counts TCP sockets in TIME_WAIT on port, so a probe can
+// check that it really built the state it means to test.
+func countTimeWait(port uint16) (int, error) {
+	n := 0
+	for _, family := range []uint8{unix.AF_INET, unix.AF_INET6} {
+		err := diagDump(family, unix.IPPROTO_TCP, 1<<tcpTimeWait, func(s Socket, _ uint8) {
+			if s.Port == port {
+				n++
+			}
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}

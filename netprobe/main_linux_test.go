@@ -1,0 +1,217 @@
+package netprobe
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+// helperEnv makes the test binary a socket holder: it opens the sockets
+// listed in the variable, prints "ready", and keeps them until stdin closes.
+// Tests start it with another uid inside their network namespace, so the
+// cross-user sockets really belong to another process and another user.
+const helperEnv = "NETPROBE_TEST_HOLD"
+
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(helperEnv); spec != "" {
+		os.Exit(holdSockets(spec))
+	}
+	code := m.Run()
+	if holderPath != "" {
+		os.RemoveAll(filepath.Dir(holderPath))
+	}
+	os.Exit(code)
+}
+
+// holdSpec is one socket for the helper: "proto addr port opts", where opts
+// is a comma list of ra, rp, v6only, listen.
+type holdSpec struct {
+	proto  string
+	addr   netip.Addr
+	port   uint16
+	opts   sockOpts
+	listen bool
+}
+
+func (h holdSpec) String() string {
+	var o []string
+	if h.opts.ReuseAddr {
+		o = append(o, "ra")
+	}
+	if h.opts.ReusePort {
+		o = append(o, "rp")
+	}
+	if h.opts.V6Only == 1 {
+		o = append(o, "v6only")
+	}
+	if h.listen {
+		o = append(o, "listen")
+	}
+	if len(o) == 0 {
+		o = append(o, "none")
+	}
+	return fmt.Sprintf("%s %s %d %s", h.proto, h.addr, h.port, strings.Join(o, ","))
+}
+
+func parseHoldSpec(s string) (holdSpec, error) {
+	f := strings.Fields(s)
+	if len(f) != 4 {
+		return holdSpec{}, fmt.Errorf("bad spec %q", s)
+	}
+	h := holdSpec{proto: f[0], opts: sockOpts{V6Only: -1}}
+	var err error
+	if h.addr, err = netip.ParseAddr(f[1]); err != nil {
+		return h, err
+	}
+	p, err := strconv.ParseUint(f[2], 10, 16)
+	if err != nil {
+		return h, err
+	}
+	h.port = uint16(p)
+	for o := range strings.SplitSeq(f[3], ",") {
+		switch o {
+		case "ra":
+			h.opts.ReuseAddr = true
+		case "rp":
+			h.opts.ReusePort = true
+		case "v6only":
+			h.opts.V6Only = 1
+		case "listen":
+			h.listen = true
+		case "none":
+		default:
+			return h, fmt.Errorf("bad option %q", o)
+		}
+	}
+	return h, nil
+}
+
+// open creates, binds and (for TCP listeners) listens.
+func (h holdSpec) open(uid int) (*probeSocket, error) {
+	s, err := openSocket(h.proto, h.addr, h.opts, uid)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.bind(h.port); err != nil {
+		s.close()
+		return nil, fmt.Errorf("bind %s: %w", h, err)
+	}
+	if h.listen {
+		if err := s.listen(); err != nil {
+			s.close()
+			return nil, fmt.Errorf("listen %s: %w", h, err)
+		}
+	}
+	return s, nil
+}
+
+func holdSockets(specs string) int {
+	for line := range strings.SplitSeq(specs, ";") {
+		h, err := parseHoldSpec(line)
+		if err == nil {
+			_, err = h.open(-1)
+		}
+		if err != nil {
+			fmt.Println("error:", err)
+			return 1
+		}
+	}
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
+	return 0
+}
+
+var (
+	holderOnce sync.Once
+	holderPath string
+	holderErr  error
+)
+
+// holderBinary is a copy of the test binary that other uids can execute: go
+// test builds it in a directory only its owner can enter.
+func holderBinary(t *testing.T) string {
+	holderOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "netprobe-holder")
+		if err != nil {
+			holderErr = err
+			return
+		}
+		holderPath = filepath.Join(dir, "netprobe.test")
+		var b []byte
+		if b, err = os.ReadFile(os.Args[0]); err == nil {
+			if err = os.WriteFile(holderPath, b, 0o755); err == nil {
+				err = os.Chmod(dir, 0o755)
+			}
+		}
+		holderErr = err
+	})
+	if holderErr != nil {
+		t.Fatal(holderErr)
+	}
+	return holderPath
+}
+
+// startHolder runs the helper as uid with the given sockets. It must be
+// called from the goroutine that owns the network namespace, so the child
+// inherits it. The sockets live until the test ends.
+func startHolder(t *testing.T, uid int, specs ...holdSpec) {
+	t.Helper()
+	parts := make([]string, len(specs))
+	for i, s := range specs {
+		parts[i] = s.String()
+	}
+	cmd := exec.Command(holderBinary(t), "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join(parts, ";"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if strings.TrimSpace(line) != "ready" {
+		t.Fatalf("holder as uid %d: %q", uid, line)
+	}
+}
+
+// requireRoot skips a test that needs root, unless QUIRK_REQUIRE_ROOT=1 (set
+// where the suite runs as root on purpose) makes that a failure.
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("QUIRK_REQUIRE_ROOT") == "1" || os.Getenv("CI") == "true" {
+		t.Fatal("this test needs root (network namespaces, other uids)")
+	}
+	t.Skip("skipping root only test")
+}
+
+// inNetns runs fn in a fresh network namespace, failing the test on error.
+func inNetns(t *testing.T, fn func()) {
+	t.Helper()
+	requireRoot(t)
+	if err := inPrivateNetns(func() error { fn(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+}

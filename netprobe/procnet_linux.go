@@ -1,0 +1,113 @@
+//go:build linux
+
+package netprobe
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// procNetSockets is the fallback when sock_diag is unavailable (no
+// inet_diag/udp_diag module): it parses /proc/thread-self/net/{tcp,tcp6,udp,
+// udp6}. thread-self, not self, because /proc/self/net shows the namespace of
+// the process's main thread, and a probe may run on a thread that has its
+// own namespace. These files carry no device, v6only flag or cookie.
+func procNetSockets(root string) ([]Socket, error) {
+	var socks []Socket
+	for _, t := range []struct {
+		file, proto string
+		state       uint64
+	}{{"tcp", "tcp", tcpListen}, {"tcp6", "tcp", tcpListen}, {"udp", "udp", tcpClose}, {"udp6", "udp", tcpClose}} {
+		f, err := os.Open(root + "/" + t.file)
+		if os.IsNotExist(err) {
+			continue // e.g. IPv6 disabled
+		}
+		if err != nil {
+			return nil, err
+		}
+		got, err := parseProcNet(f, t.proto, t.state)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s: %w", root, t.file, err)
+		}
+		socks = append(socks, got...)
+	}
+	return socks, nil
+}
+
+// parseProcNet reads one /proc/net/{tcp,udp}[6] table and keeps the sockets
+// in state. Lines look like
+//
+//	sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+//	 0: 0100007F:0277 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 20491 ...
+//
+// Addresses are 32-bit words printed in host byte order; the port is the
+// number itself.
+func parseProcNet(r io.Reader, proto string, state uint64) ([]Socket, error) {
+	var socks []Socket
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	first := true
+	for sc.Scan() {
+		if first { // header
+			first = false
+			continue
+		}
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 10 {
+			continue
+		}
+		st, err := strconv.ParseUint(fields[3], 16, 8)
+		if err != nil {
+			return nil, fmt.Errorf("bad state %q", fields[3])
+		}
+		if st != state {
+			continue
+		}
+		addrHex, portHex, ok := strings.Cut(fields[1], ":")
+		if !ok {
+			return nil, fmt.Errorf("bad address %q", fields[1])
+		}
+		addr, err := parseProcAddr(addrHex)
+		if err != nil {
+			return nil, err
+		}
+		port, err := strconv.ParseUint(portHex, 16, 16)
+		if err != nil {
+			return nil, fmt.Errorf("bad port %q", portHex)
+		}
+		uid, err := strconv.Atoi(fields[7])
+		if err != nil {
+			return nil, fmt.Errorf("bad uid %q", fields[7])
+		}
+		inode, err := strconv.ParseUint(fields[9], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad inode %q", fields[9])
+		}
+		socks = append(socks, Socket{Proto: proto, Addr: addr.String(), Port: uint16(port), UID: uid, Inode: inode})
+	}
+	return socks, sc.Err()
+}
+
+func parseProcAddr(h string) (netip.Addr, error) {
+	raw, err := hex.DecodeString(h)
+	if err != nil || (len(raw) != 4 && len(raw) != 16) {
+		return netip.Addr{}, fmt.Errorf("bad address %q", h)
+	}
+	// Each 32-bit word was printed as a host-order number: undo that.
+	out := make([]byte, len(raw))
+	for i := 0; i < len(raw); i += 4 {
+		binary.NativeEndian.PutUint32(out[i:], binary.BigEndian.Uint32(raw[i:]))
+	}
+	if len(out) == 4 {
+		return netip.AddrFrom4([4]byte(out)), nil
+	}
+	return netip.AddrFrom16([16]byte(out)), nil
+}

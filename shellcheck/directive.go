@@ -1,6 +1,7 @@
 package shellcheck
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
@@ -34,6 +35,9 @@ var directiveRe = regexp.MustCompile(`^\s*(quirk|shellcheck)\s+(.*)$`)
 // applyDirectives drops suppressed diagnostics and adds QK5900/QK5901
 // findings for malformed and unused directives.
 func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic, enabled func(*analysis.Analyzer) bool) []analysis.Diagnostic {
+	if !bytes.Contains(src, []byte("quirk")) && !bytes.Contains(src, []byte("shellcheck")) {
+		return diags // no directive can be there; skip a second walk
+	}
 	var comments []*syntax.Comment
 	var stmts []*syntax.Stmt
 	syntax.Walk(file, func(n syntax.Node) bool {

@@ -1,6 +1,8 @@
 package analysis
 
 import (
+	"strconv"
+
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -12,6 +14,13 @@ import (
 func (p *Pass) EvalConst(expr syntax.ArithmExpr) (val int, ok bool) {
 	if expr == nil {
 		return 0, false
+	}
+	// Fast path: most offsets are plain numbers.
+	if w, ok := expr.(*syntax.Word); ok && len(w.Parts) == 1 {
+		if l, ok := w.Parts[0].(*syntax.Lit); ok && l.Value != "" && len(l.Value) < 10 && isDigits(l.Value) {
+			n, err := strconv.Atoi(l.Value)
+			return n, err == nil
+		}
 	}
 	var pairs []string
 	known := true

@@ -111,7 +111,10 @@ type IFSChange struct {
 // Index is built by one walk of the syntax tree and shared by every rule,
 // the way go/analysis rules share the inspect pass.
 type Index struct {
-	Params      []*ParamRef
+	Params []*ParamRef
+	// Lists is the subset of Params that expand $@, $*, ${a[@]} or ${a[*]},
+	// which is what most rules look at; a large script has few of them.
+	Lists       []*ParamRef
 	Calls       []*CallRef
 	CountChecks []CountCheck
 	IFSChanges  []IFSChange
@@ -413,6 +416,9 @@ func (ix *Index) addParam(pe *syntax.ParamExp, stack []syntax.Node) {
 		}
 	}
 	ix.Params = append(ix.Params, ref)
+	if ref.IsList() || ref.IsArrayAll() {
+		ix.Lists = append(ix.Lists, ref)
+	}
 }
 
 func posWithin(inner, outer syntax.Node) bool {
@@ -727,34 +733,29 @@ func (ix *Index) positionalOrAlias(w *syntax.Word) (int, bool) {
 	return 0, false
 }
 
-// hasListExpansion reports words holding $@, $*, ${a[@]} or a glob-free
-// command substitution: their number of fields is unknown.
+// hasListExpansion reports words whose number of fields is unknown: "$@",
+// ${a[@]}, command substitutions, or any unquoted expansion. It looks at the
+// word's parts directly instead of walking, since it runs on every argument.
 func hasListExpansion(w *syntax.Word) bool {
-	found := false
-	syntax.Walk(w, func(n syntax.Node) bool {
-		switch n := n.(type) {
-		case *syntax.ParamExp:
-			if n.Param != nil && (n.Param.Value == "@" || n.Param.Value == "*") || n.Index != nil {
-				found = true
-			}
-		case *syntax.CmdSubst:
-			found = true
-		}
-		return !found
-	})
-	return found || !isQuotedOrLiteral(w)
-}
-
-// isQuotedOrLiteral: an unquoted expansion may split into several fields.
-func isQuotedOrLiteral(w *syntax.Word) bool {
 	for _, p := range w.Parts {
-		switch p.(type) {
-		case *syntax.Lit, *syntax.SglQuoted, *syntax.DblQuoted:
+		switch p := p.(type) {
+		case *syntax.Lit, *syntax.SglQuoted:
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				switch q := q.(type) {
+				case *syntax.ParamExp:
+					if q.Param != nil && (q.Param.Value == "@" || q.Param.Value == "*") || q.Index != nil {
+						return true
+					}
+				case *syntax.CmdSubst:
+					return true
+				}
+			}
 		default:
-			return false
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // newCheck records a count check at offset whose scope is found on stack.

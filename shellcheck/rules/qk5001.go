@@ -33,7 +33,7 @@ Good:
 }
 
 func runSliceZero(p *analysis.Pass) {
-	for _, ref := range p.Index.Params {
+	for _, ref := range p.Index.Lists {
 		sl := ref.Exp.Slice
 		if !ref.IsList() || sl == nil || ref.Exp.Length || ref.Exp.Excl {
 			continue

@@ -32,7 +32,7 @@ Good:
 }
 
 func runDefaultNotLast(p *analysis.Pass) {
-	for _, ref := range p.Index.Params {
+	for _, ref := range p.Index.Lists {
 		e := ref.Exp.Exp
 		if !ref.IsList() || e == nil || e.Op != syntax.DefaultUnsetOrNull || e.Word == nil {
 			continue

@@ -31,7 +31,7 @@ Good:
 }
 
 func runNegativeLength(p *analysis.Pass) {
-	for _, ref := range p.Index.Params {
+	for _, ref := range p.Index.Lists {
 		sl := ref.Exp.Slice
 		if sl == nil || sl.Length == nil || !(ref.IsList() || ref.IsArrayAll()) {
 			continue

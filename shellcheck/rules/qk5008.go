@@ -35,7 +35,7 @@ func runListToScalar(p *analysis.Pass) {
 	for _, c := range p.Index.IFSChanges {
 		ifsChanged = ifsChanged || !c.Default || c.Prefix
 	}
-	for _, ref := range p.Index.Params {
+	for _, ref := range p.Index.Lists {
 		e := ref.Exp
 		if ref.Context != analysis.CtxAssign || ref.Assign == nil || ref.Assign.Naked || e.Length || e.Excl {
 			continue

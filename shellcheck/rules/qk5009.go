@@ -44,7 +44,7 @@ var pathCommands = map[string]bool{
 }
 
 func runJoinedPath(p *analysis.Pass) {
-	for _, ref := range p.Index.Params {
+	for _, ref := range p.Index.Lists {
 		if !ref.IsList() || ref.Name() != "*" || ref.Quote == nil || ref.Nested || ref.Exp.Length {
 			continue
 		}

@@ -30,7 +30,7 @@ Good:
 }
 
 func runUnquotedList(p *analysis.Pass) {
-	for _, ref := range p.Index.Params {
+	for _, ref := range p.Index.Lists {
 		e := ref.Exp
 		if !ref.IsList() || ref.Quote != nil || ref.Nested || e.Length || e.Excl {
 			continue

@@ -29,7 +29,7 @@ Good:
 }
 
 func runGluedList(p *analysis.Pass) {
-	for _, ref := range p.Index.Params {
+	for _, ref := range p.Index.Lists {
 		e := ref.Exp
 		if ref.Quote == nil || ref.Nested || e.Length || e.Excl {
 			continue

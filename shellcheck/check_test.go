@@ -1,0 +1,239 @@
+package shellcheck
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/quirkcheck/quirk/shellcheck/analysis"
+)
+
+func codes(res *Result) []string {
+	var out []string
+	for _, d := range res.Diagnostics {
+		line, _ := LineCol(res.Src, d.Start)
+		out = append(out, fmt.Sprintf("%s@%02d", d.Code, line))
+	}
+	return out
+}
+
+func TestInputErrors(t *testing.T) {
+	tests := []struct {
+		name, src string
+		line      int
+		want      string
+	}{
+		{"binary", "#!/bin/sh\n\x00\x01ELF", 0, "binary file"},
+		{"latin1", "#!/bin/sh\necho caf\xe9\n", 2, "not valid UTF-8"},
+		{"crlf", "#!/bin/sh\r\necho hi\r\n", 1, "CRLF line endings"},
+		{"parse", "#!/bin/bash\nif true; then\necho \"${@:0}\"\n", 2, "`if` statement must end with `fi`"},
+		{"unclosed quote", "#!/bin/bash\necho 'abc\n", 2, "parse error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Check("f.sh", []byte(tt.src), Options{})
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("want an InputError, got %v", err)
+			}
+			if !strings.Contains(ie.Msg, tt.want) || ie.Filename != "f.sh" {
+				t.Errorf("error %q does not name the file and say %q", err, tt.want)
+			}
+			if tt.line != 0 && ie.Line != tt.line {
+				t.Errorf("error at line %d, want %d: %v", ie.Line, tt.line, err)
+			}
+		})
+	}
+}
+
+func TestTooLarge(t *testing.T) {
+	src := bytes.Repeat([]byte("# padding\n"), MaxSize/10+1)
+	_, err := Check("big.sh", src, Options{})
+	if err == nil || !strings.Contains(err.Error(), "MiB") {
+		t.Fatalf("want a size error, got %v", err)
+	}
+}
+
+// A 10 MB generated script is checked, with findings at the right lines.
+func TestLargeScript(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("#!/bin/bash\n")
+	for b.Len() < 10<<20 {
+		b.WriteString("echo \"${@:1}\" \"$1\" plain words here to pad the line out a bit\n")
+	}
+	lines := bytes.Count(b.Bytes(), []byte("\n"))
+	b.WriteString("echo \"${@:0}\"\n")
+	res, err := Check("big.sh", b.Bytes(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Diagnostics) != 1 || res.Diagnostics[0].Code != "QK5001" {
+		t.Fatalf("got %v", res.Diagnostics)
+	}
+	if line, _ := LineCol(res.Src, res.Diagnostics[0].Start); line != lines+1 {
+		t.Errorf("finding at line %d, want %d", line, lines+1)
+	}
+}
+
+func TestDetectDialect(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      analysis.Dialect
+	}{
+		{"a.sh", "#!/bin/bash\n", analysis.Bash},
+		{"a", "#!/usr/bin/env bash\n", analysis.Bash},
+		{"a", "#!/usr/bin/env -S bash -e\n", analysis.Bash},
+		{"a", "#! /bin/sh -e\n", analysis.Sh},
+		{"a", "#!/bin/dash\n", analysis.Sh},
+		{"a", "#!/bin/busybox ash\n", analysis.Sh},
+		{"a", "#!/bin/ksh93\n", analysis.Ksh},
+		{"a", "#!/bin/mksh\n", analysis.Mksh},
+		{"a", "#!/usr/bin/zsh\n", analysis.Zsh},
+		{"a.sh", "echo\n", analysis.Sh},
+		{"a.bash", "echo\n", analysis.Bash},
+		{"a.sh", "#!/bin/sh\n# shellcheck shell=bash\n", analysis.Bash},
+		{"a.sh", "#!/bin/bash\n# quirk shell=dash\n", analysis.Sh},
+		{"a", "echo\n", analysis.Unknown},
+		{"a", "#!/usr/bin/python3\n", analysis.Unknown},
+	}
+	for _, tt := range tests {
+		if got := analysis.DetectDialect(tt.name, []byte(tt.src)); got != tt.want {
+			t.Errorf("DetectDialect(%q, %q) = %q, want %q", tt.name, tt.src, got, tt.want)
+		}
+	}
+}
+
+func TestDirectives(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      string // codes@line, space-separated
+	}{
+		{"next statement",
+			"#!/bin/bash\n# quirk disable=QK5001 -- deliberate\necho \"${@:0}\"\necho \"${@:0}\"\n",
+			"QK5001@04"},
+		{"whole multi-line statement",
+			"#!/bin/bash\n# quirk disable=QK5001 -- deliberate\nif true; then\n  echo \"${@:0}\"\nfi\necho \"${*:0}\"\n",
+			"QK5001@06"},
+		{"same line, by name",
+			"#!/bin/bash\necho \"${@:0}\" # quirk disable=positional-slice-zero -- wrapper\n",
+			""},
+		{"file wide",
+			"#!/bin/bash\n# quirk disable-file=QK5001,QK5011 -- generated\necho \"${@:0}\"\necho ${*:0}\n",
+			""},
+		{"shellcheck spelling needs no reason",
+			"#!/bin/bash\n# shellcheck disable=QK5001,SC2086\necho \"${@:0}\"\n",
+			""},
+		{"missing reason still applies, reported",
+			"#!/bin/bash\n# quirk disable=QK5001\necho \"${@:0}\"\n",
+			"QK5900@02"},
+		{"unused",
+			"#!/bin/bash\n# quirk disable=QK5002 -- old\necho \"${@:0}\"\n",
+			"QK5901@02 QK5001@03"},
+		{"unknown code",
+			"#!/bin/bash\n# quirk disable=QK9999 -- typo\necho ok\n",
+			"QK5900@02"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Check("t.sh", []byte(tt.src), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(codes(res), " "); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSeverityAndSelection(t *testing.T) {
+	src := []byte("#!/bin/bash\necho \"${@:1:-1}\" ${@:2}\n")
+	res, _ := Check("t.sh", src, Options{MinSeverity: analysis.Error})
+	if got := strings.Join(codes(res), " "); got != "QK5003@02" {
+		t.Errorf("severity error: got %q", got)
+	}
+	res, _ = Check("t.sh", src, Options{Exclude: []string{"list-slice-negative-length"}})
+	if got := strings.Join(codes(res), " "); got != "QK5011@02" {
+		t.Errorf("exclude by name: got %q", got)
+	}
+	res, _ = Check("t.sh", src, Options{Dialect: analysis.Sh})
+	if got := strings.Join(codes(res), " "); got != "QK5006@02 QK5006@02 QK5011@02" {
+		t.Errorf("forced sh dialect: got %q", got)
+	}
+}
+
+func TestConfigMerge(t *testing.T) {
+	root := t.TempDir()
+	sub := filepath.Join(root, "a", "b")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(path, s string) {
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(root, ConfigName), "# top\nshell = dash\nexclude = QK5011\ntarget-bash = 3.2\n")
+	write(filepath.Join(root, "a", ConfigName), "severity = warning\nexclude = QK5002, unchecked-shift\n")
+	var l ConfigLoader
+	cfg, err := l.ForFile(filepath.Join(sub, "x.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Shell != analysis.Sh || cfg.Severity != analysis.Warning || cfg.TargetBash != 302 ||
+		strings.Join(cfg.Exclude, ",") != "QK5002,unchecked-shift" || len(cfg.Files) != 2 {
+		t.Errorf("merged config = %+v", cfg)
+	}
+	write(filepath.Join(sub, ConfigName), "colour = yes\n")
+	var l2 ConfigLoader
+	if _, err := l2.ForFile(filepath.Join(sub, "x.sh")); err == nil || !strings.Contains(err.Error(), ".quirkrc:1: unknown key") {
+		t.Errorf("bad key: got %v", err)
+	}
+}
+
+func TestParseBashVersion(t *testing.T) {
+	for in, want := range map[string]int{"3.2": 302, "5": 500, "4.4.23": 404, "5.10": 510} {
+		if got, err := ParseBashVersion(in); err != nil || got != want {
+			t.Errorf("ParseBashVersion(%q) = %d, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "x", "3.x", "-1"} {
+		if _, err := ParseBashVersion(bad); err == nil {
+			t.Errorf("ParseBashVersion(%q) accepted", bad)
+		}
+	}
+}
+
+func TestWalkScripts(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"a.sh":              "echo\n",
+		"tool":              "#!/usr/bin/env bash\necho\n",
+		"notes.txt":         "notes\n#!/bin/sh is not on the first line\n",
+		"prog.py":           "#!/usr/bin/python3\n",
+		"bin.sh.o":          "\x7fELF\x00\x00",
+		".git/hooks/pre.sh": "#!/bin/sh\n",
+		"vendor/x/y.sh":     "#!/bin/sh\n",
+		"sub/b.bash":        "echo\n",
+		"sub/c":             "#!/bin/dash\n",
+	}
+	for name, content := range files {
+		path := filepath.Join(root, name)
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, f := range WalkScripts(root, func(string, error) {}) {
+		rel, _ := filepath.Rel(root, f)
+		got = append(got, filepath.ToSlash(rel))
+	}
+	if want := "a.sh sub/b.bash sub/c tool"; strings.Join(got, " ") != want {
+		t.Errorf("WalkScripts = %q, want %q", got, want)
+	}
+}

@@ -296,7 +296,9 @@ func TestSARIF(t *testing.T) {
 	// Fingerprints survive lines added above the findings.
 	fps := func(src string) []string {
 		var l struct {
-			Runs []struct{ Results []struct{ PartialFingerprints map[string]string } }
+			Runs []struct {
+				Results []struct{ PartialFingerprints map[string]string }
+			}
 		}
 		json.Unmarshal(write(t, "sarif", check(t, "t.sh", src)), &l)
 		var out []string

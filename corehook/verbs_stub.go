@@ -5,11 +5,6 @@ import (
 	"io"
 )
 
-func runHandle(args []string, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "quirk corehook handle: not built yet")
-	return exitFailure
-}
-
 func runQuery(verb string, args []string, cfg Config, asJSON bool, out string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "quirk corehook: unknown verb %q\n", verb)
 	return exitBadSyntax

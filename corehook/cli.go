@@ -85,7 +85,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "quirk corehook install: unexpected argument %q\n", fs.Arg(0))
 			return exitBadSyntax
 		}
-		res, err := Install(InstallOptions{ProcRoot: *procRoot, Store: cfg.Store, Config: *config, PipeLimit: *pipeLimit, Force: *force})
+		res, err := Install(InstallOptions{ProcRoot: *procRoot, Store: cfg.Store, Config: *config, PipeLimit: *pipeLimit, Force: *force, StoreFromConfig: !storeSet})
 		if err != nil {
 			return fail(err)
 		}

@@ -403,7 +403,9 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 	}
 	if cc := res.Core; cc != nil {
 		m.Threads = cc.Threads
-		if cc.HaveSig && cc.SigAddr != 0 {
+		// si_addr is a fault address only for kernel-sent signals
+		// (si_code > 0); for kill/raise the union holds the sender's pid.
+		if cc.HaveSig && cc.SigCode > 0 && cc.SigAddr != 0 {
 			m.FaultAddr = fmt.Sprintf("%#x", cc.SigAddr)
 		}
 		if m.Exe == "" && len(cc.Files) > 0 {

@@ -65,6 +65,9 @@ type InstallOptions struct {
 	Binary    string // absolute path of quirk; os.Executable() when empty
 	PipeLimit int    // DefaultPipeLimit when 0
 	Force     bool   // replace another handler's pipe
+	// StoreFromConfig leaves "-s DIR" out of the pattern because Config
+	// already names the store (the pattern has only 127 bytes).
+	StoreFromConfig bool
 }
 
 // InstallResult says what Install did.
@@ -252,7 +255,11 @@ func Install(opts InstallOptions) (*InstallResult, error) {
 	if Kind(current) == KindPipe && !opts.Force {
 		return nil, fmt.Errorf("%w (%q); use --force to replace it (it is saved and restored on uninstall)", ErrForeignHandler, current)
 	}
-	pattern, err := BuildPattern(sys, opts.Binary, opts.Config, opts.Store)
+	patternStore := opts.Store
+	if opts.StoreFromConfig && opts.Config != "" {
+		patternStore = ""
+	}
+	pattern, err := BuildPattern(sys, opts.Binary, opts.Config, patternStore)
 	if err != nil {
 		return nil, err
 	}
@@ -311,8 +318,13 @@ func rollback(sys Sysctl, st *State, n int) error {
 // storeOf finds the store directory from our live pattern, else fallback.
 func storeOf(pattern, fallback string) string {
 	if IsOurPattern(pattern) {
-		if _, s := PatternOptions(pattern); s != "" {
+		config, s := PatternOptions(pattern)
+		if s != "" {
 			return s
+		}
+		// The handler finds its store in the config, as we do here.
+		if cfg, err := LoadConfig(config); err == nil {
+			return cfg.Store
 		}
 		return DefaultStore
 	}

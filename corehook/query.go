@@ -1,0 +1,242 @@
+package corehook
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// runQuery runs the coredumpctl-like verbs.
+func runQuery(verb string, args []string, cfg Config, asJSON bool, out string, stdout, stderr io.Writer) int {
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "quirk corehook %s: %v\n", verb, err)
+		return exitFailure
+	}
+	needID := func() (*Entry, bool) {
+		if len(args) != 1 {
+			fmt.Fprintf(stderr, "quirk corehook %s: want exactly one ID (an id, a pid or a comm)\n", verb)
+			return nil, false
+		}
+		e, err := Find(cfg.Store, args[0])
+		if err != nil {
+			fmt.Fprintf(stderr, "quirk corehook %s: %v\n", verb, err)
+			return nil, false
+		}
+		return e, true
+	}
+	switch verb {
+	case "list":
+		entries, err := List(cfg.Store)
+		if err != nil {
+			return fail(err)
+		}
+		if asJSON {
+			metas := make([]Meta, 0, len(entries))
+			for _, e := range entries {
+				metas = append(metas, e.Meta)
+			}
+			return writeJSON(stdout, metas)
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "TIME\tPID\tUID\tSIG\tCOMM\tSIZE\tID")
+		for _, e := range entries {
+			size := humanSize(e.Size)
+			switch {
+			case e.CorePath == "":
+				size = "none (" + e.Dropped + ")"
+			case e.Truncated:
+				size += " (truncated)"
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", e.Time.Local().Format(time.DateTime), e.PID, e.UID, e.SignalName, printable(e.Comm), size, e.ID)
+		}
+		tw.Flush()
+		return exitOK
+	case "info":
+		e, ok := needID()
+		if !ok {
+			return exitBadOptions
+		}
+		if asJSON {
+			return writeJSON(stdout, e.Meta)
+		}
+		printInfo(stdout, &e.Meta)
+		return exitOK
+	case "dump":
+		e, ok := needID()
+		if !ok {
+			return exitBadOptions
+		}
+		if out == "" {
+			fmt.Fprintln(stderr, "quirk corehook dump: -o FILE is required (a core is binary)")
+			return exitBadSyntax
+		}
+		if err := Dump(&e.Meta, out); err != nil {
+			return fail(err)
+		}
+		return exitOK
+	case "debug":
+		e, ok := needID()
+		if !ok {
+			return exitBadOptions
+		}
+		return debug(&e.Meta, stdout, stderr)
+	case "gc":
+		dropped, err := GC(cfg.Store, cfg)
+		for _, d := range dropped {
+			fmt.Fprintf(stdout, "removed %s (uid %d, %s, %s): %s\n", d.ID, d.UID, printable(d.Comm), humanSize(d.Size), d.Reason)
+		}
+		if err != nil {
+			return fail(err)
+		}
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "quirk corehook: unknown verb %q\n%s", verb, longUsage)
+	return exitBadSyntax
+}
+
+// Dump writes the decompressed core of m to path, sparse, refusing to
+// replace an existing file.
+func Dump(m *Meta, path string) error {
+	if m.CorePath == "" {
+		return fmt.Errorf("crash %s has no stored core (%s)", m.ID, m.Dropped)
+	}
+	in, err := os.Open(m.CorePath)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	var r io.Reader = in
+	if m.Compression == "zstd" {
+		dec, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return err
+		}
+		defer dec.Close()
+		r = dec
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	sw := newSparseFile(f)
+	buf := make([]byte, chunkSize)
+	n, err := io.CopyBuffer(struct{ io.Writer }{sw}, r, buf)
+	if err == nil {
+		err = sw.Finish(n)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
+}
+
+func debug(m *Meta, stdout, stderr io.Writer) int {
+	gdb, err := exec.LookPath("gdb")
+	if err != nil {
+		fmt.Fprintln(stderr, "quirk corehook debug: gdb not found")
+		return exitFailure
+	}
+	tmp, err := os.MkdirTemp("", "quirk-core-")
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	defer os.RemoveAll(tmp)
+	core := tmp + "/core"
+	if err := Dump(m, core); err != nil {
+		fmt.Fprintf(stderr, "quirk corehook debug: %v\n", err)
+		return exitFailure
+	}
+	cmd := exec.Command(gdb, m.Exe, core)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func printInfo(w io.Writer, m *Meta) {
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(w, "%14s: %s\n", k, v)
+		}
+	}
+	row("ID", m.ID)
+	row("Time", m.Time.Local().Format(time.RFC3339))
+	row("PID", fmt.Sprintf("%d (%d in its namespace), thread %d", m.PID, m.NSPID, m.TID))
+	row("UID/GID", fmt.Sprintf("%d/%d", m.UID, m.GID))
+	row("Signal", fmt.Sprintf("%d (%s)", m.Signal, m.SignalName))
+	row("Fault address", m.FaultAddr)
+	row("Comm", printable(m.Comm))
+	row("Executable", printable(m.Exe))
+	row("Command line", printable(strings.Join(m.Cmdline, " ")))
+	row("Cwd", printable(m.Cwd))
+	row("Cgroup", printable(m.Cgroup))
+	row("Hostname", printable(m.Hostname))
+	row("Boot ID", m.BootID)
+	row("Dump mode", fmt.Sprint(m.DumpMode))
+	row("Core limit", m.CoreLimit)
+	if m.Threads > 0 {
+		row("Threads", fmt.Sprint(m.Threads))
+	}
+	row("Verified", fmt.Sprintf("%v (pidfd %v)", m.ProcVerified, m.Pidfd))
+	access := "uid " + fmt.Sprint(m.UID) + " and root"
+	if m.RootOnly {
+		access = "root only: " + m.RootOnlyWhy
+	}
+	row("Readable by", access)
+	row("Size", fmt.Sprintf("%s, %s on disk (%s)", humanSize(m.Size), humanSize(m.DiskSize), m.Compression))
+	row("Storage", m.CorePath)
+	if m.Truncated {
+		row("Truncated", m.TruncatedWhy)
+	}
+	row("Dropped", m.Dropped)
+	row("Previous", printable(m.Previous))
+	row("Note error", m.NoteError)
+	for _, b := range m.BuildIDs {
+		row("Build-id", b.ID+" "+printable(b.Path))
+	}
+	row("Released after", fmt.Sprintf("%d ms", m.ReleaseMs))
+}
+
+// printable escapes control characters from crasher-chosen strings before
+// they reach a terminal.
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func humanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%dB", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f%c", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -29,8 +29,9 @@ Bad:
 Good:
     -o) out=${2:?-o needs a value}; shift 2 ;;
     shift 2 || usage`,
-	Hint: `check the count first ((( $# >= N )) || usage) or the status (shift N || exit 1)`,
-	Run:  runUncheckedShift,
+	Hint:        `check the count first ((( $# >= N )) || usage) or the status (shift N || exit 1)`,
+	Confirmable: true,
+	Run:         runUncheckedShift,
 }
 
 func runUncheckedShift(p *analysis.Pass) {
@@ -70,10 +71,15 @@ func runUncheckedShift(p *analysis.Pass) {
 			msg += "; in this loop that means the same arguments come round again, forever"
 		}
 		msg += fmt.Sprintf("; check (( $# >= %s )) first or handle the status (shift %s || exit 1)", count, argText)
+		expr := ""
+		if known {
+			expr = count // --confirm runs "shift N" with N-1 arguments
+		}
 		p.Report(analysis.Diagnostic{
 			Start:   offset(c.Call),
 			End:     end(c.Call),
 			Message: msg,
+			Expr:    expr,
 			Fixes: []analysis.SuggestedFix{{
 				Message: "exit when the shift fails",
 				Edits:   []analysis.TextEdit{{Start: end(c.Call), End: end(c.Call), NewText: " || exit 1"}},

@@ -1,0 +1,123 @@
+package confirm_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/quirkcheck/quirk/shellcheck"
+	"github.com/quirkcheck/quirk/shellcheck/analysis"
+	"github.com/quirkcheck/quirk/shellcheck/confirm"
+)
+
+func requireShell(t *testing.T, name string) {
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("QUIRK_REQUIRE_SHELLS") != "" || os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required in CI but not installed", name)
+		}
+		t.Skipf("%s not installed", name)
+	}
+}
+
+func checkAndConfirm(t *testing.T, name, src string) *shellcheck.Result {
+	t.Helper()
+	res, err := shellcheck.Check(name, []byte(src), shellcheck.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := confirm.Result(context.Background(), res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// Every rule's headline case is confirmed by real bash, with evidence that
+// shows the surprise in the shell's own output.
+func TestConfirmBash(t *testing.T) {
+	requireShell(t, "bash")
+	src := `#!/bin/bash
+exec docker compose "${@:0:1}"
+last=${@: -1}
+x="${@:-1}"
+shift 3
+echo $10 "x$@y" ${@:2}
+echo "${@:1:-1}"
+IFS=:
+cd "$*"
+`
+	res := checkAndConfirm(t, "run.sh", src)
+	want := map[string]string{
+		"QK5001": `"${@:0:1}" → <run.sh>`,
+		"QK5004": `with run.sh: ${@: -1} → <run.sh>`,
+		"QK5002": `with run.sh a 'b c' d: "${@:-1}" → <a><b c><d>`,
+		"QK5005": `with run.sh 1 2: shift 3; "$#" → <2>`,
+		"QK5007": `$10 → <one0>`,
+		"QK5012": `"x$@y" → <xa><b c><dy>`,
+		"QK5011": `${@:2} → <b><c><d> where "${@:2}" → <b c><d>`,
+		"QK5003": `"${@:1:-1}" → (error)`,
+		"QK5009": `IFS=:; "$*" → <a:b c:d>`,
+		"QK5008": `x="${@:-1}"; "$x" → <a b c d>`,
+	}
+	got := map[string]string{}
+	for _, d := range res.Diagnostics {
+		got[d.Code] = strings.Join(d.Evidence, " | ")
+	}
+	for code, ev := range want {
+		if !strings.Contains(got[code], ev) {
+			t.Errorf("%s evidence %q lacks %q", code, got[code], ev)
+		}
+		if !strings.Contains(got[code], "bash ") {
+			t.Errorf("%s evidence does not name the shell and version: %q", code, got[code])
+		}
+	}
+	// mvdan.cc/sh disagrees with bash on these; the evidence says so.
+	for _, code := range []string{"QK5005", "QK5012", "QK5003"} {
+		if !strings.Contains(got[code], "bash is trusted") {
+			t.Errorf("%s: expected an mvdan.cc/sh divergence note: %q", code, got[code])
+		}
+	}
+}
+
+func TestConfirmDash(t *testing.T) {
+	requireShell(t, "dash")
+	res := checkAndConfirm(t, "d.sh", "#!/bin/sh\nrest=\"${@:2}\"\nn=${#@}\nlast=\"${!#}\"\nshift 2\n")
+	var all []string
+	for _, d := range res.Diagnostics {
+		all = append(all, d.Code+": "+strings.Join(d.Evidence, " | "))
+	}
+	joined := strings.Join(all, "\n")
+	for _, want := range []string{
+		`QK5006: dash with d.sh a: "${@:2}" → (error) (bash: (no fields))`,
+		`${#@} → <7> (bash: <3>)`,
+		`"${!#}" → <> (bash: <d>)`,
+		`QK5005: dash with d.sh 1: shift 2; "$#" → (error) (bash: <1>)`,
+	} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("evidence lacks %q:\n%s", want, joined)
+		}
+	}
+}
+
+// A finding the shell does not bear out is dropped: here a hand-made claim
+// that "${@:1}" includes $0.
+func TestConfirmDropsUnproven(t *testing.T) {
+	requireShell(t, "bash")
+	src := []byte("#!/bin/bash\necho \"${@:1}\" \"${@:0}\"\n")
+	res := &shellcheck.Result{Filename: "t.sh", Src: src, Dialect: analysis.Bash, Diagnostics: []analysis.Diagnostic{
+		{Start: 17, End: 23, Code: "QK5001", Severity: analysis.Warning, Message: "false claim", Expr: `"${@:1}"`},
+		{Start: 26, End: 32, Code: "QK5001", Severity: analysis.Warning, Message: "true claim", Expr: `"${@:0}"`},
+		{Start: 0, End: 1, Code: "QK5010", Severity: analysis.Warning, Message: "nothing to run"},
+	}}
+	if err := confirm.Result(context.Background(), res); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, d := range res.Diagnostics {
+		msgs = append(msgs, d.Message)
+	}
+	if strings.Join(msgs, ",") != "true claim,nothing to run" {
+		t.Errorf("kept %v", msgs)
+	}
+}

@@ -178,4 +178,3 @@ func printStatus(w io.Writer, st *Status) {
 		fmt.Fprintln(w, "warning: someone changed these values after install; uninstall will not clobber them without --force")
 	}
 }
-

@@ -135,7 +135,7 @@ func (z *zstdFile) Finish(int64) error          { return z.enc.Close() }
 // streamLimits stop a stream early.
 type streamLimits struct {
 	// TruncateAt keeps the first TruncateAt bytes and stops (RLIMIT_CORE).
-	TruncateAt uint64
+	TruncateAt  uint64
 	TruncateWhy string
 	// DropAbove and DiskAbove abandon the stored core (ProcessSizeMax and
 	// ExternalSizeMax): the metadata is kept, the core is not.

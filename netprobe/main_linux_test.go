@@ -2,6 +2,8 @@ package netprobe
 
 import (
 	"bufio"
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/netip"
@@ -24,6 +26,15 @@ const helperEnv = "NETPROBE_TEST_HOLD"
 func TestMain(m *testing.M) {
 	if spec := os.Getenv(helperEnv); spec != "" {
 		os.Exit(holdSockets(spec))
+	}
+	if os.Getenv(matrixHelperEnv) != "" {
+		rep, err := Matrix(context.Background())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		json.NewEncoder(os.Stdout).Encode(rep)
+		os.Exit(0)
 	}
 	code := m.Run()
 	if holderPath != "" {

@@ -85,3 +85,7 @@ func pickPort() (uint16, error) {
 	}
 	return 0, errors.New("no port is free for both TCP and UDP")
 }
+
+// errNotMeasuredHere: traffic counting and TIME_WAIT set-up use the Unix
+// socket API; on Windows the matrix reports bind results only.
+var errNotMeasuredHere = errors.New("traffic is not measured on this system")

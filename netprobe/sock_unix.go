@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -178,18 +179,14 @@ func countTCP(addr netip.Addr, port uint16, n int, listeners []*probeSocket) ([]
 		}
 		clients = append(clients, c)
 	}
-	counts := make([]int, len(listeners))
-	for i, l := range listeners {
-		for {
-			fd, _, err := unix.Accept(l.fd)
-			if err != nil {
-				break
-			}
-			unix.Close(fd)
-			counts[i]++
+	return drain(listeners, n, func(fd int) bool {
+		nfd, _, err := unix.Accept(fd)
+		if err != nil {
+			return false
 		}
-	}
-	return counts, nil
+		unix.Close(nfd)
+		return true
+	}), nil
 }
 
 // countUDP sends n datagrams to addr:port, each from a fresh socket so that
@@ -207,17 +204,11 @@ func countUDP(addr netip.Addr, port uint16, n int, receivers []*probeSocket) ([]
 			return nil, fmt.Errorf("sendto %s: %w", netip.AddrPortFrom(addr, port), err)
 		}
 	}
-	counts := make([]int, len(receivers))
 	buf := make([]byte, 64)
-	for i, r := range receivers {
-		for {
-			if _, _, err := unix.Recvfrom(r.fd, buf, 0); err != nil {
-				break
-			}
-			counts[i]++
-		}
-	}
-	return counts, nil
+	return drain(receivers, n, func(fd int) bool {
+		_, _, err := unix.Recvfrom(fd, buf, 0)
+		return err == nil
+	}), nil
 }
 
 // makeTimeWait leaves a TIME_WAIT socket on addr:port: a listener with o
@@ -253,4 +244,39 @@ func makeTimeWait(addr netip.Addr, port uint16, o sockOpts, uid int) error {
 		unix.Read(c.fd, b[:])
 	}
 	return nil
+}
+
+// socketV6Only reads IPV6_V6ONLY back, since the default differs between
+// systems (Linux 0 unless net.ipv6.bindv6only, FreeBSD 1).
+func socketV6Only(s *probeSocket) bool {
+	if !s.addr.Is6() {
+		return false
+	}
+	v, err := unix.GetsockoptInt(s.fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY)
+	return err == nil && v == 1
+}
+
+// drain calls take on every socket until total reaches want or nothing more
+// arrives for 100ms: loopback delivers at once, the wait only covers a
+// scheduler hiccup.
+func drain(socks []*probeSocket, want int, take func(fd int) bool) []int {
+	counts := make([]int, len(socks))
+	total := 0
+	deadline := time.Now().Add(100 * time.Millisecond)
+	for {
+		for i, s := range socks {
+			for take(s.fd) {
+				counts[i]++
+				total++
+			}
+		}
+		if total >= want || time.Now().After(deadline) {
+			return counts
+		}
+		pfds := make([]unix.PollFd, len(socks))
+		for i, s := range socks {
+			pfds[i] = unix.PollFd{Fd: int32(s.fd), Events: unix.POLLIN}
+		}
+		unix.Poll(pfds, 10)
+	}
 }

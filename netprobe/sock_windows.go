@@ -10,10 +10,6 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// errNotMeasured: traffic counting and TIME_WAIT set-up are written for the
-// Unix socket API only; on Windows the matrix reports bind results.
-var errNotMeasured = errors.New("not measured on Windows")
-
 func openSocket(proto string, addr netip.Addr, o sockOpts, uid int) (*probeSocket, error) {
 	if uid >= 0 {
 		return nil, errNoOtherUser
@@ -111,6 +107,11 @@ func errnoName(err error) string {
 	return err.Error()
 }
 
-func countTCP(netip.Addr, uint16, int, []*probeSocket) ([]int, error) { return nil, errNotMeasured }
-func countUDP(netip.Addr, uint16, int, []*probeSocket) ([]int, error) { return nil, errNotMeasured }
-func makeTimeWait(netip.Addr, uint16, sockOpts, int) error            { return errNotMeasured }
+func countTCP(netip.Addr, uint16, int, []*probeSocket) ([]int, error) { return nil, errNotMeasuredHere }
+func countUDP(netip.Addr, uint16, int, []*probeSocket) ([]int, error) { return nil, errNotMeasuredHere }
+func makeTimeWait(netip.Addr, uint16, sockOpts, int) error            { return errNotMeasuredHere }
+
+// socketV6Only is not needed where traffic is not measured.
+func socketV6Only(*probeSocket) bool { return true }
+
+func countTimeWait(uint16) (int, error) { return 0, errNotMeasuredHere }

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -144,13 +145,113 @@ func processes(ps []netprobe.Process) string {
 }
 
 func runMatrix(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "quirk netprobe matrix: not built yet")
-	return exitFailure
+	fs := flag.NewFlagSet("netprobe matrix", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "quirk netprobe matrix: unexpected argument %q\n", fs.Arg(0))
+		return exitBadSyntax
+	}
+	rep, err := netprobe.Matrix(context.Background())
+	if err != nil {
+		fmt.Fprintf(stderr, "quirk netprobe matrix: %v\n", err)
+		return exitFailure
+	}
+	if *asJSON {
+		if err := writeJSON(stdout, rep); err != nil {
+			fmt.Fprintf(stderr, "quirk netprobe matrix: %v\n", err)
+			return exitFailure
+		}
+		return exitOK
+	}
+	where := "in a private network namespace"
+	if !rep.Isolated {
+		where = "in the host's network namespace (loopback; wildcard sockets bound, never listening)"
+	}
+	fmt.Fprintf(stdout, "port reuse on %s, probed %s in %s; cross-user cases: %v\n", rep.OS, where, rep.Elapsed, rep.CrossUser)
+	group := ""
+	disagree := 0
+	for _, r := range rep.Rows {
+		if r.Group != group {
+			group = r.Group
+			fmt.Fprintf(stdout, "\n%s\n", group)
+		}
+		mark := " "
+		if r.Agrees == "no" {
+			mark = "!"
+			disagree++
+		}
+		fmt.Fprintf(stdout, "%s %-20s takes=%-10s %s\n", mark, r.Result, r.Takes, r.Case)
+		fmt.Fprintf(stdout, "      documented: %s\n", r.Documented)
+		if r.Traffic != "" {
+			fmt.Fprintf(stdout, "      traffic:    %s\n", r.Traffic)
+		}
+		if r.Note != "" {
+			fmt.Fprintf(stdout, "      note:       %s\n", r.Note)
+		}
+	}
+	fmt.Fprintf(stdout, "\n%d cases, %d differ from the documentation (marked !)\n", len(rep.Rows), disagree)
+	return exitOK
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "quirk netprobe check: not built yet")
-	return exitFailure
+	fs := flag.NewFlagSet("netprobe check", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	udp := fs.Bool("udp", false, "also try UDP binds (a successful UDP trial receives datagrams while it exists)")
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "quirk netprobe check: want one ADDR:PORT\n")
+		return exitBadSyntax
+	}
+	target, err := netprobe.ParseTarget(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "quirk netprobe check: %v\n", err)
+		return exitBadOptions
+	}
+	rep, err := netprobe.Check(target, *udp)
+	if err != nil {
+		fmt.Fprintf(stderr, "quirk netprobe check: %v\n", err)
+		return exitFailure
+	}
+	if *asJSON {
+		if err := writeJSON(stdout, rep); err != nil {
+			fmt.Fprintf(stderr, "quirk netprobe check: %v\n", err)
+			return exitFailure
+		}
+	} else {
+		printCheck(stdout, rep)
+	}
+	if len(rep.Takeable) > 0 {
+		return exitFindings
+	}
+	return exitOK
 }
 
-var _ = exitBadOptions
+func printCheck(w io.Writer, rep *netprobe.CheckReport) {
+	switch {
+	case !rep.HoldersKnown:
+		fmt.Fprintf(w, "%s: holders unknown (no socket list on this system)\n", rep.Target)
+	case len(rep.Holders) == 0:
+		fmt.Fprintf(w, "%s: no socket holds this address and port; any bind below is harmless\n", rep.Target)
+	default:
+		fmt.Fprintf(w, "%s is held by:\n", rep.Target)
+		for _, s := range rep.Holders {
+			fmt.Fprintf(w, "    %s %s\n", s, processes(s.Processes))
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nPROTO\tUID\tOPTIONS\tBIND")
+	for _, a := range rep.Attempts {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", a.Proto, a.UID, a.Options, a.Result)
+	}
+	tw.Flush()
+	if len(rep.Takeable) == 0 {
+		fmt.Fprintln(w, "\nno trial socket could bind next to the holder")
+		return
+	}
+	fmt.Fprintf(w, "\n%d trial binds succeeded while the port was held: that socket and uid could share or shadow it\n", len(rep.Takeable))
+}

@@ -1,0 +1,118 @@
+package netprobe
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+const matrixHelperEnv = "NETPROBE_TEST_MATRIX"
+
+func findRow(t *testing.T, rows []Row, group, caseSubstr string) Row {
+	t.Helper()
+	for _, r := range rows {
+		if r.Group == group && strings.Contains(r.Case, caseSubstr) {
+			return r
+		}
+	}
+	t.Fatalf("no %s row matching %q", group, caseSubstr)
+	return Row{}
+}
+
+// TestMatrixAsRoot runs the whole matrix in its private namespace and holds
+// the kernel to the Linux column, which was written from socket(7), the
+// kernel sources and the measurements in the facts sheet.
+func TestMatrixAsRoot(t *testing.T) {
+	requireRoot(t)
+	rep, err := Matrix(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Isolated || !rep.CrossUser {
+		t.Fatalf("isolated=%v crossUser=%v as root", rep.Isolated, rep.CrossUser)
+	}
+	if len(rep.Rows) != len(unixCases()) {
+		t.Fatalf("%d rows for %d cases", len(rep.Rows), len(unixCases()))
+	}
+	for _, r := range rep.Rows {
+		if r.Agrees != "yes" {
+			t.Errorf("%s: %s: got %q, documented %q (%s)", r.Group, r.Case, r.Result, r.Documented, r.Note)
+		}
+	}
+
+	// The hijack the issue is about: another user co-binds root's UDP
+	// socket and receives every datagram.
+	r := findRow(t, rep.Rows, "udp", "udp 127.0.0.1 SO_REUSEADDR → udp 127.0.0.1 SO_REUSEADDR as uid 65534")
+	if r.Result != "ok" || r.Takes != "yes" || r.Traffic != "127.0.0.1: first 0, second 20" {
+		t.Errorf("cross-user UDP: %+v", r)
+	}
+	// A SO_REUSEPORT group spreads connections over both listeners.
+	r = findRow(t, rep.Rows, "two-listeners", "127.0.0.1 SO_REUSEPORT → tcp listener 127.0.0.1 SO_REUSEPORT")
+	if r.Takes != "yes" || strings.Contains(r.Traffic, "first 0") || strings.Contains(r.Traffic, "second 0") {
+		t.Errorf("reuse-port group: %+v", r)
+	}
+	// The v4/v6 split gives ::1 to the other user and nothing else.
+	r = findRow(t, rep.Rows, "dual-stack", "v6only=1 SO_REUSEADDR as uid 65534")
+	if r.Result != "ok" || r.Takes != "no" || r.Traffic != "127.0.0.1: first 20, second 0; ::1: first 0, second 20" {
+		t.Errorf("v4/v6 split: %+v", r)
+	}
+}
+
+// TestMatrixWithoutRoot runs the matrix as uid 65534: no namespace, so it
+// must stay on loopback, never listen on a wildcard, and skip the
+// cross-user cases instead of failing them.
+func TestMatrixWithoutRoot(t *testing.T) {
+	requireRoot(t) // to become another user
+	var rep MatrixReport
+	inNetns(t, func() { // keep even the unprivileged run off the host
+		cmd := exec.Command(holderBinary(t), "-test.run=^$")
+		cmd.Env = append(os.Environ(), matrixHelperEnv+"=1")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
+		out, err := cmd.Output()
+		if err != nil {
+			t.Errorf("matrix as nobody: %v", err)
+			return
+		}
+		if err := json.Unmarshal(out, &rep); err != nil {
+			t.Errorf("matrix output: %v\n%s", err, out)
+		}
+	})
+	if t.Failed() {
+		return
+	}
+	if rep.Isolated || rep.CrossUser {
+		t.Fatalf("isolated=%v crossUser=%v as nobody", rep.Isolated, rep.CrossUser)
+	}
+	skipped, adapted := 0, 0
+	for _, r := range rep.Rows {
+		switch {
+		case strings.Contains(r.Case, "as uid 65534"):
+			if r.Result != "skipped" {
+				t.Errorf("cross-user case ran without root: %+v", r)
+			}
+			skipped++
+		case r.Agrees == "n/a":
+			adapted++
+			if r.Traffic != "" && strings.HasPrefix(r.Case, "tcp") {
+				t.Errorf("wildcard row measured traffic without a listener: %+v", r)
+			}
+		case r.Agrees != "yes":
+			t.Errorf("%s: %s: got %q, documented %q", r.Group, r.Case, r.Result, r.Documented)
+		}
+	}
+	if skipped == 0 || adapted == 0 {
+		t.Errorf("skipped %d cross-user rows and adapted %d wildcard rows; want some of each", skipped, adapted)
+	}
+}
+
+func BenchmarkMatrix(b *testing.B) {
+	for b.Loop() {
+		if _, err := Matrix(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

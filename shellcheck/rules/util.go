@@ -53,14 +53,6 @@ func listName(ref *analysis.ParamRef) string {
 	return "$" + ref.Name()
 }
 
-// scopeName says whose arguments $@ holds at ref.
-func scopeName(fn *syntax.FuncDecl) string {
-	if fn == nil {
-		return "the script's"
-	}
-	return fmt.Sprintf("function %s's", fn.Name.Value)
-}
-
 // setupFor returns "a=1; b=2" for the constants an expression relies on, so
 // that --confirm evaluates it the way the script would.
 func setupFor(p *analysis.Pass, exprs ...syntax.ArithmExpr) string {

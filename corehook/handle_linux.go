@@ -505,7 +505,7 @@ func setAccess(f *os.File, m *Meta) error {
 	if m.RootOnly {
 		return f.Chmod(0o600)
 	}
-	if err := f.Chown(int(m.UID), 0); err != nil {
+	if err := f.Chown(int(m.UID), -1); err != nil {
 		return err
 	}
 	return f.Chmod(0o400)

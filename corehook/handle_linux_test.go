@@ -6,8 +6,10 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -203,5 +205,148 @@ func TestHandleGarbageStillStored(t *testing.T) {
 	}
 	if !m.RootOnly {
 		t.Error("a core without notes (no AT_SECURE check) is readable by the user")
+	}
+}
+
+// handlePrevious runs the handler with "Previous = keep" and prev as the
+// pattern saved at install.
+func handlePrevious(t *testing.T, prev string, dumpMode int, core []byte, usesPID ...bool) *Meta {
+	t.Helper()
+	root := t.TempDir()
+	uid := os.Getuid()
+	if uid == 0 {
+		uid = 1000
+	}
+	fakeCrashProc(t, root, uid)
+	if len(usesPID) > 0 && usesPID[0] {
+		if err := os.WriteFile(filepath.Join(root, "sys", KnobCoreUsesPID), []byte("1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("/", filepath.Join(root, strconv.Itoa(testPID), "root")); err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(t.TempDir(), "store")
+	if err := ensureStore(store); err != nil {
+		t.Fatal(err)
+	}
+	st := &State{Store: store, Previous: []SavedValue{{Knob: KnobCorePattern, Raw: []byte(prev + "\n")}}}
+	if err := writeState(store, st); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(t.TempDir(), "c.conf")
+	if err := os.WriteFile(cfgPath, []byte("Previous = keep\nCompress = no\nKeepFree = 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ha := testArgs(t, store, uid)
+	ha.Config = cfgPath
+	ha.Crash.DumpMode = dumpMode
+	m, _, err := Handle(HandleEnv{ProcRoot: root}, ha, bytes.NewReader(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// openDir is a world-writable directory the crasher's uid can reach (the
+// copy is written with its fsuid, and t.TempDir's parent is private).
+func openDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "chprev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestPreviousFilePattern(t *testing.T) {
+	core := synthCore(t, 1000)
+	dir := openDir(t)
+	m := handlePrevious(t, dir+"/core.%e.%u", 1, core, true)
+	want := dir + "/core.crashy." + strconv.FormatUint(uint64(m.UID), 10) + "." + strconv.Itoa(m.NSPID)
+	if m.Previous != want {
+		t.Fatalf("previous copy %q, want %q (core_uses_pid=1 appends the pid)", m.Previous, want)
+	}
+}
+
+func TestPreviousFilePatternContents(t *testing.T) {
+	core := synthCore(t, 1000)
+	dir := openDir(t)
+	m := handlePrevious(t, dir+"/core.%e", 1, core)
+	// core_uses_pid is 0 in the fake proc: no suffix.
+	if m.Previous != dir+"/core.crashy" {
+		t.Fatalf("previous copy %q", m.Previous)
+	}
+	got, err := os.ReadFile(m.Previous)
+	if err != nil || !bytes.Equal(got, core) {
+		t.Fatalf("copy differs from the core (%v)", err)
+	}
+	fi, _ := os.Lstat(m.Previous)
+	if owner, _ := fileOwner(fi); owner != m.UID || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("copy owned by %d mode %v, want the crasher's uid %d and 0600", owner, fi.Mode().Perm(), m.UID)
+	}
+}
+
+func TestPreviousFilePatternNeverFollowsSymlinks(t *testing.T) {
+	core := synthCore(t, 1000)
+	dir := openDir(t)
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []int{1, 2} {
+		name := filepath.Join(dir, "core.crashy")
+		os.Remove(name)
+		if err := os.Symlink(victim, name); err != nil {
+			t.Fatal(err)
+		}
+		m := handlePrevious(t, dir+"/core.%e", mode, core)
+		if b, _ := os.ReadFile(victim); string(b) != "precious" {
+			t.Fatalf("dump mode %d wrote through a planted symlink", mode)
+		}
+		fi, _ := os.Lstat(name)
+		switch mode {
+		case 1:
+			// Like the kernel: the old name is unlinked, a fresh file made.
+			if !fi.Mode().IsRegular() || m.Previous != name {
+				t.Fatalf("mode 1: %v, previous %q", fi.Mode(), m.Previous)
+			}
+		case 2:
+			// suid-safe dumps never replace anything.
+			if fi.Mode()&os.ModeSymlink == 0 || !strings.Contains(m.Previous, "file exists") {
+				t.Fatalf("mode 2: %v, previous %q", fi.Mode(), m.Previous)
+			}
+		}
+	}
+}
+
+func TestPreviousRelativePatternRefusedForSuidDump(t *testing.T) {
+	m := handlePrevious(t, "core.%e", 2, synthCore(t, 1000))
+	if !strings.Contains(m.Previous, "absolute") {
+		t.Fatalf("previous %q", m.Previous)
+	}
+	if !m.RootOnly {
+		t.Fatal("a dump-mode-2 core is readable by the user")
+	}
+}
+
+func TestPreviousPipeChained(t *testing.T) {
+	tee, err := exec.LookPath("tee")
+	if err != nil {
+		t.Skip("no tee")
+	}
+	core := synthCore(t, 1000)
+	dir := t.TempDir()
+	m := handlePrevious(t, "|"+tee+" "+dir+"/chained.%p.%e", 1, core)
+	if m.Previous != "piped to "+tee {
+		t.Fatalf("previous %q", m.Previous)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "chained.7.crashy"))
+	if err != nil || !bytes.Equal(got, core) {
+		t.Fatalf("chained handler got %d bytes of %d (%v)", len(got), len(core), err)
 	}
 }

@@ -1,0 +1,133 @@
+package corehook
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// putEntry stores a fake crash of disk size n for uid at minute min.
+func putEntry(t *testing.T, store, id string, uid uint32, n int64, minute int) {
+	t.Helper()
+	core := filepath.Join(store, id+".core")
+	if err := os.WriteFile(core, make([]byte, 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := Meta{ID: id, UID: uid, DiskSize: n, Size: n, CorePath: core, Comm: "c" + id,
+		Time: time.Date(2026, 1, 1, 0, minute, 0, 0, time.UTC)}
+	if err := writeSidecarPlain(store, &m); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeSidecarPlain(store string, m *Meta) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(store, sidecarName(m.ID)), b, 0o600)
+}
+
+func ids(t *testing.T, store string) string {
+	t.Helper()
+	es, err := List(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		out = append(out, e.ID)
+	}
+	return strings.Join(out, ",")
+}
+
+func TestGCDropsOldestOfBiggestUID(t *testing.T) {
+	store := t.TempDir()
+	putEntry(t, store, "a1", 1, 100, 1)
+	putEntry(t, store, "b1", 2, 300, 2)
+	putEntry(t, store, "a2", 1, 100, 3)
+	putEntry(t, store, "b2", 2, 300, 4)
+	putEntry(t, store, "c1", 3, 50, 5)
+	cfg := DefaultConfigValues()
+	cfg.MaxUse, cfg.KeepFree, cfg.MaxUsePerUID = Size{Bytes: 700}, Size{}, Unlimited
+	dropped, err := GC(store, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 850 bytes used; uid 2 has the most, so its oldest (b1) goes.
+	if len(dropped) != 1 || dropped[0].ID != "b1" || dropped[0].Reason != "MaxUse" {
+		t.Fatalf("dropped %+v", dropped)
+	}
+	if got := ids(t, store); got != "a1,a2,b2,c1" {
+		t.Fatalf("left %s", got)
+	}
+	cfg.MaxUse, cfg.MaxUsePerUID = Unlimited, Size{Bytes: 150}
+	dropped, err = GC(store, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dropped) != 2 || dropped[0].ID != "b2" || dropped[1].ID != "a1" || dropped[1].Reason != "MaxUsePerUID" {
+		t.Fatalf("per-uid drops %+v", dropped)
+	}
+	if got := ids(t, store); got != "a2,c1" {
+		t.Fatalf("left %s", got)
+	}
+	// Every removal is on record.
+	f, err := os.Open(filepath.Join(store, dropLogName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	n := 0
+	for sc := bufio.NewScanner(f); sc.Scan(); n++ {
+		var r DropRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil || r.ID == "" || r.Reason == "" {
+			t.Fatalf("drop log line %q: %v", sc.Text(), err)
+		}
+	}
+	if n != 3 {
+		t.Fatalf("drop log has %d lines, want 3", n)
+	}
+	if _, err := os.Stat(filepath.Join(store, "b1.core")); !os.IsNotExist(err) {
+		t.Fatalf("dropped core still there: %v", err)
+	}
+}
+
+func TestFind(t *testing.T) {
+	store := t.TempDir()
+	putEntry(t, store, "abc123", 1, 1, 1)
+	putEntry(t, store, "abd456", 1, 1, 2)
+	m := Meta{ID: "ffff00", PID: 77, Comm: "crashy", Time: time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)}
+	writeSidecarPlain(store, &m)
+	for q, want := range map[string]string{"abc123": "abc123", "abd": "abd456", "77": "ffff00", "crashy": "ffff00", "cabd456": "abd456"} {
+		e, err := Find(store, q)
+		if err != nil || e.ID != want {
+			t.Errorf("Find(%q) = %v, %v; want %s", q, e, err, want)
+		}
+	}
+	if _, err := Find(store, "ab"); err == nil {
+		t.Error("an ambiguous prefix was accepted")
+	}
+	if _, err := Find(store, "nope"); err == nil {
+		t.Error("no match was accepted")
+	}
+}
+
+func TestParseConfig(t *testing.T) {
+	c, err := ParseConfig(strings.NewReader("[Coredump]\n# comment\nCompress = no\nProcessSizeMax = 2G\nMaxUse = 5%\nMaxUsePerUID = 100M\nHonorCoreLimit = yes\nPrevious = keep\nStore = /srv/cores\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Compress || c.ProcessSizeMax.Bytes != 2<<30 || c.MaxUse.Percent != 5 || c.MaxUsePerUID.Bytes != 100<<20 || !c.HonorCoreLimit || !c.KeepPrevious || c.Store != "/srv/cores" {
+		t.Fatalf("config %+v", c)
+	}
+	for _, bad := range []string{"Compress = maybe", "ProcessSizeMax = 5%", "Nope = 1", "Store = rel", "MaxUse = 12Q", "Previous = sometimes", "novalue"} {
+		if _, err := ParseConfig(strings.NewReader(bad)); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -630,24 +630,15 @@ func wordLit(w *syntax.Word) string {
 
 func (ix *Index) addTestCount(x syntax.TestExpr, stack []syntax.Node) {
 	syntax.Walk(x, func(n syntax.Node) bool {
-		if u, ok := n.(*syntax.UnaryTest); ok && (u.Op == syntax.TsEmpStr || u.Op == syntax.TsNempStr) {
-			if w, ok := u.X.(*syntax.Word); ok {
+		switch n := n.(type) {
+		case *syntax.UnaryTest:
+			if w, ok := n.X.(*syntax.Word); ok && (n.Op == syntax.TsEmpStr || n.Op == syntax.TsNempStr) {
 				if k, ok := ix.positionalOrAlias(w); ok {
-					ix.CountChecks = append(ix.CountChecks, newCheck(int(u.OpPos.Offset()), stack, k))
+					ix.CountChecks = append(ix.CountChecks, newCheck(int(n.OpPos.Offset()), stack, k))
 				}
 			}
-		}
-		b, ok := n.(*syntax.BinaryTest)
-		if !ok {
-			return true
-		}
-		xw, _ := b.X.(*syntax.Word)
-		yw, _ := b.Y.(*syntax.Word)
-		switch {
-		case isDollarHash(xw) && yw != nil:
-			ix.addCount(b.OpPos, stack, b.Op.String(), wordLit(yw))
-		case isDollarHash(yw) && xw != nil:
-			ix.addCount(b.OpPos, stack, flip(b.Op.String()), wordLit(xw))
+		case *syntax.BinaryTest:
+			ix.addComparison(n.OpPos, n.X, n.Y, n.Op.String(), stack)
 		}
 		return true
 	})
@@ -655,20 +646,23 @@ func (ix *Index) addTestCount(x syntax.TestExpr, stack []syntax.Node) {
 
 func (ix *Index) addArithCount(x syntax.ArithmExpr, stack []syntax.Node) {
 	syntax.Walk(x, func(n syntax.Node) bool {
-		b, ok := n.(*syntax.BinaryArithm)
-		if !ok {
-			return true
-		}
-		xw, _ := b.X.(*syntax.Word)
-		yw, _ := b.Y.(*syntax.Word)
-		switch {
-		case isDollarHash(xw) && yw != nil:
-			ix.addCount(b.OpPos, stack, b.Op.String(), wordLit(yw))
-		case isDollarHash(yw) && xw != nil:
-			ix.addCount(b.OpPos, stack, flip(b.Op.String()), wordLit(xw))
+		if b, ok := n.(*syntax.BinaryArithm); ok {
+			ix.addComparison(b.OpPos, b.X, b.Y, b.Op.String(), stack)
 		}
 		return true
 	})
+}
+
+// addComparison records "$# OP k" or "k OP $#" from [[ ]] or (( )).
+func (ix *Index) addComparison(pos syntax.Pos, x, y syntax.Node, op string, stack []syntax.Node) {
+	xw, _ := x.(*syntax.Word)
+	yw, _ := y.(*syntax.Word)
+	switch {
+	case isDollarHash(xw) && yw != nil:
+		ix.addCount(pos, stack, op, wordLit(yw))
+	case isDollarHash(yw) && xw != nil:
+		ix.addCount(pos, stack, flip(op), wordLit(xw))
+	}
 }
 
 func isDigits(s string) bool {

@@ -87,7 +87,7 @@ func runMvdan(ctx context.Context, src, arg0 string, args []string, dir string, 
 	env := []string{"PATH=/nonexistent-quirk-path"}
 	for _, kv := range opts.Env {
 		if !strings.HasPrefix(kv, "PATH=") {
-			env = append(env, kv)
+			env = append(env, strings.ReplaceAll(kv, WorkDir, dir))
 		}
 	}
 	inside := func(path string) bool {
@@ -106,9 +106,30 @@ func runMvdan(ctx context.Context, src, arg0 string, args []string, dir string, 
 			}
 			return args, nil
 		}),
-		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc {
+		interp.ExecHandlers(func(next interp.ExecHandlerFunc) interp.ExecHandlerFunc {
 			return func(ctx context.Context, args []string) error {
 				hc := interp.HandlerCtx(ctx)
+				switch args[0] {
+				case "argv.py":
+					fmt.Fprintln(hc.Stdout, PythonListRepr(args[1:]))
+					return nil
+				case "printenv.py":
+					for _, name := range args[1:] {
+						if vr := hc.Env.Get(name); vr.Exported && vr.IsSet() {
+							fmt.Fprintln(hc.Stdout, vr.String())
+						} else {
+							fmt.Fprintln(hc.Stdout, "None")
+						}
+					}
+					return nil
+				}
+				for _, allowed := range opts.Commands {
+					if args[0] == allowed && !strings.Contains(allowed, "/") {
+						if path, err := lookSystemPath(allowed); err == nil {
+							return next(ctx, append([]string{path}, args[1:]...))
+						}
+					}
+				}
 				fmt.Fprintf(hc.Stderr, "%s: command not found (external commands are disabled)\n", args[0])
 				return interp.NewExitStatus(127)
 			}

@@ -40,6 +40,10 @@ type Result struct {
 	// shell, a timeout, a Go panic inside mvdan.cc/sh, a refused word.
 	Err error
 
+	// Elapsed is the wall-clock time of the case's process (scripts) or
+	// of its whole batch (words).
+	Elapsed time.Duration
+
 	// Notes say how the sandbox was weakened on this machine, e.g. "no
 	// network namespace: operation not permitted". They are the same for
 	// every case of a run.
@@ -80,6 +84,12 @@ type Options struct {
 
 	// NativeZsh runs zsh in its own mode instead of "emulate sh".
 	NativeZsh bool
+
+	// Commands are system commands (found in /usr/local/bin, /usr/bin or
+	// /bin, never through the caller's PATH) put on the shells' PATH, e.g.
+	// "cat" for spec files. The mvdan engine runs them too. Empty by
+	// default: words need none.
+	Commands []string
 
 	// Paths overrides where a shell engine's binary is, e.g.
 	// {"bash": "/opt/bash-5.3/bin/bash"}.

@@ -28,6 +28,10 @@ type sandbox struct {
 	notes           []string
 }
 
+// WorkDir in an Options.Env value stands for the sandbox's working
+// directory, e.g. "TMP=@WORKDIR@" for spec files that write to $TMP.
+const WorkDir = "@WORKDIR@"
+
 // maxStream caps what is kept of one output stream, so a runaway case
 // cannot exhaust quirk's memory.
 const maxStream = 16 << 20
@@ -58,6 +62,21 @@ func (sb *sandbox) populate(bashPath string) error {
 	if err := os.Mkdir(sb.bin, 0o755); err != nil {
 		return err
 	}
+	if err := sb.makeWork(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(sb.bin, "argv.py"), []byte(argvHelper(bashPath)), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(sb.bin, "printenv.py"), []byte(printenvHelper(bashPath)), 0o755); err != nil {
+		return err
+	}
+	return sb.linkCommands(sb.opts.Commands)
+}
+
+// makeWork creates the working directory with opts.Files, owned by the
+// sandbox user.
+func (sb *sandbox) makeWork() error {
 	if err := os.Mkdir(sb.work, 0o700); err != nil {
 		return err
 	}
@@ -69,10 +88,16 @@ func (sb *sandbox) populate(bashPath string) error {
 			return err
 		}
 	}
-	if err := os.WriteFile(filepath.Join(sb.bin, "argv.py"), []byte(argvHelper(bashPath)), 0o755); err != nil {
+	return handOver(sb.work)
+}
+
+// freshWork replaces the working directory with an empty one, so that
+// files one script writes never reach the next.
+func (sb *sandbox) freshWork() error {
+	if err := os.RemoveAll(sb.work); err != nil {
 		return err
 	}
-	return handOver(sb.work)
+	return sb.makeWork()
 }
 
 func (sb *sandbox) addNote(note string) {
@@ -94,7 +119,7 @@ func (sb *sandbox) env() []string {
 	env := []string{"PATH=" + sb.bin}
 	for _, kv := range sb.opts.Env {
 		if !strings.HasPrefix(kv, "PATH=") {
-			env = append(env, kv)
+			env = append(env, strings.ReplaceAll(kv, WorkDir, sb.work))
 		}
 	}
 	return env

@@ -1,16 +1,11 @@
 package main
 
-import (
-	"fmt"
-	"io"
-)
+import "github.com/quirkcheck/quirk/expand/cli"
 
+// expandCommand is "quirk expand"; the logic lives in expand/cli.
 var expandCommand = &command{
 	name:  "expand",
-	usage: "expand ...",
-	short: "expand (not built yet)",
-	run: func(args []string, _ io.Reader, _, stderr io.Writer) int {
-		fmt.Fprintln(stderr, "quirk expand: not built yet")
-		return exitFailure
-	},
+	usage: cli.Usage,
+	short: "evaluate a word, script or Oils spec file under real shells and mvdan.cc/sh, and compare",
+	run:   cli.Main,
 }

@@ -56,6 +56,7 @@ func diagDump(family, protocol uint8, states uint32, fn func(Socket, uint8)) err
 		proto = "udp"
 	}
 	buf := make([]byte, 1<<16)
+	var names addrNames
 	for {
 		n, _, err := unix.Recvfrom(fd, buf, 0)
 		if err == unix.EINTR {
@@ -83,7 +84,7 @@ func diagDump(family, protocol uint8, states uint32, fn func(Socket, uint8)) err
 				}
 				return errors.New("sock_diag: error reply")
 			case unix.SOCK_DIAG_BY_FAMILY:
-				if s, state, ok := parseDiagMsg(payload, proto); ok {
+				if s, state, ok := parseDiagMsg(payload, proto, &names); ok {
 					fn(s, state)
 				}
 			}
@@ -95,26 +96,24 @@ func diagDump(family, protocol uint8, states uint32, fn func(Socket, uint8)) err
 func nlmAlign(n int) int { return (n + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1) }
 
 // parseDiagMsg decodes one inet_diag_msg and its attributes.
-func parseDiagMsg(b []byte, proto string) (Socket, uint8, bool) {
+func parseDiagMsg(b []byte, proto string, names *addrNames) (Socket, uint8, bool) {
 	if len(b) < inetDiagMsgLen {
 		return Socket{}, 0, false
 	}
 	ne := binary.NativeEndian
 	family, state := b[0], b[1]
 	id := b[4:52]
-	s := Socket{
-		Proto:     proto,
-		Port:      binary.BigEndian.Uint16(id[0:]),
-		Interface: ne.Uint32(id[36:]),
-		Cookie:    uint64(ne.Uint32(id[40:])) | uint64(ne.Uint32(id[44:]))<<32,
-		UID:       int(ne.Uint32(b[64:])),
-		Inode:     uint64(ne.Uint32(b[68:])),
-	}
+	var addr netip.Addr
 	if family == unix.AF_INET {
-		s.Addr = netip.AddrFrom4([4]byte(id[4:8])).String()
+		addr = netip.AddrFrom4([4]byte(id[4:8]))
 	} else {
-		s.Addr = netip.AddrFrom16([16]byte(id[4:20])).String()
+		addr = netip.AddrFrom16([16]byte(id[4:20]))
 	}
+	s := Socket{Proto: proto, Addr: names.name(addr), Port: binary.BigEndian.Uint16(id[0:]), addr: addr}
+	s.Interface = ne.Uint32(id[36:])
+	s.Cookie = uint64(ne.Uint32(id[40:])) | uint64(ne.Uint32(id[44:]))<<32
+	s.UID = int(ne.Uint32(b[64:]))
+	s.Inode = uint64(ne.Uint32(b[68:]))
 	for attrs := b[inetDiagMsgLen:]; len(attrs) >= 4; {
 		alen := int(ne.Uint16(attrs[0:]))
 		atype := ne.Uint16(attrs[2:])
@@ -133,8 +132,21 @@ func parseDiagMsg(b []byte, proto string) (Socket, uint8, bool) {
 // diagSockets lists listening TCP and unconnected UDP sockets of the calling
 // thread's network namespace through sock_diag.
 func diagSockets() ([]Socket, error) {
-	var socks []Socket
-	add := func(s Socket, _ uint8) { socks = append(socks, s) }
+	// Sockets arrive in fixed-size chunks that are joined once at the end:
+	// growing one slice of 100-byte Sockets by append copied the whole list
+	// over and over on big hosts.
+	const chunkLen = 4096
+	var chunks [][]Socket
+	var cur []Socket
+	add := func(s Socket, _ uint8) {
+		if len(cur) == cap(cur) {
+			if cur != nil {
+				chunks = append(chunks, cur)
+			}
+			cur = make([]Socket, 0, chunkLen)
+		}
+		cur = append(cur, s)
+	}
 	for _, q := range []struct {
 		proto  uint8
 		states uint32
@@ -144,6 +156,15 @@ func diagSockets() ([]Socket, error) {
 				return nil, err
 			}
 		}
+	}
+	chunks = append(chunks, cur)
+	n := 0
+	for _, c := range chunks {
+		n += len(c)
+	}
+	socks := make([]Socket, 0, n)
+	for _, c := range chunks {
+		socks = append(socks, c...)
 	}
 	return socks, nil
 }
@@ -163,4 +184,26 @@ func countTimeWait(port uint16) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// addrNames formats each distinct address once: a host's sockets share a
+// handful of local addresses, and formatting one string per socket was a
+// visible part of a large scan.
+type addrNames struct {
+	m map[netip.Addr]string
+}
+
+func (n *addrNames) name(a netip.Addr) string {
+	if s, ok := n.m[a]; ok {
+		return s
+	}
+	if n.m == nil {
+		n.m = make(map[netip.Addr]string)
+	}
+	if len(n.m) > 4096 { // a host with very many addresses: stop caching
+		return a.String()
+	}
+	s := a.String()
+	n.m[a] = s
+	return s
 }

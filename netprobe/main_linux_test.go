@@ -27,6 +27,9 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(helperEnv); spec != "" {
 		os.Exit(holdSockets(spec))
 	}
+	if spec := os.Getenv(manyHelperEnv); spec != "" {
+		os.Exit(holdMany(spec))
+	}
 	if os.Getenv(matrixHelperEnv) != "" {
 		rep, err := Matrix(context.Background())
 		if err != nil {
@@ -149,7 +152,7 @@ var (
 
 // holderBinary is a copy of the test binary that other uids can execute: go
 // test builds it in a directory only its owner can enter.
-func holderBinary(t *testing.T) string {
+func holderBinary(t testing.TB) string {
 	holderOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "netprobe-holder")
 		if err != nil {
@@ -174,14 +177,25 @@ func holderBinary(t *testing.T) string {
 // startHolder runs the helper as uid with the given sockets. It must be
 // called from the goroutine that owns the network namespace, so the child
 // inherits it. The sockets live until the test ends.
-func startHolder(t *testing.T, uid int, specs ...holdSpec) {
+func startHolder(t testing.TB, uid int, specs ...holdSpec) {
 	t.Helper()
+	startHelper(t, uid, helperEnv, strings.Join(specStrings(specs), ";"))
+}
+
+func specStrings(specs []holdSpec) []string {
 	parts := make([]string, len(specs))
 	for i, s := range specs {
 		parts[i] = s.String()
 	}
+	return parts
+}
+
+// startHelper runs the test binary as uid with env=value and waits for it
+// to print "ready"; it is stopped when the test ends.
+func startHelper(t testing.TB, uid int, env, value string) {
+	t.Helper()
 	cmd := exec.Command(holderBinary(t), "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join(parts, ";"))
+	cmd.Env = append(os.Environ(), env+"="+value)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -225,4 +239,33 @@ func inNetns(t *testing.T, fn func()) {
 	if err := inPrivateNetns(func() error { fn(); return nil }); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// manyHelperEnv ("FIRSTPORT COUNT") makes the helper hold COUNT TCP
+// listeners, alternating 127.0.0.1 and 127.0.0.2 from FIRSTPORT up: the
+// benchmark spreads its 50,000 sockets over several processes, since one
+// process may not raise RLIMIT_NOFILE high enough in a container.
+const manyHelperEnv = "NETPROBE_TEST_MANY"
+
+func holdMany(spec string) int {
+	var first, count int
+	if _, err := fmt.Sscan(spec, &first, &count); err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	}
+	for i := range count {
+		h := holdSpec{proto: "tcp", addr: netip.AddrFrom4([4]byte{127, 0, 0, byte(1 + i%2)}), port: uint16(first + i/2), opts: optNone, listen: true}
+		if _, err := h.open(-1); err != nil {
+			fmt.Println("error:", err)
+			return 1
+		}
+	}
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
+	return 0
 }

@@ -91,7 +91,9 @@ func parseProcNet(r io.Reader, proto string, state uint64) ([]Socket, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bad inode %q", fields[9])
 		}
-		socks = append(socks, Socket{Proto: proto, Addr: addr.String(), Port: uint16(port), UID: uid, Inode: inode})
+		s := newSocket(proto, addr, uint16(port))
+		s.UID, s.Inode = uid, inode
+		socks = append(socks, s)
 	}
 	return socks, sc.Err()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -19,6 +20,14 @@ type Socket struct {
 	Inode     uint64    `json:"inode,omitempty"`  // socket inode (Linux)
 	Cookie    uint64    `json:"cookie,omitempty"` // SO_COOKIE (Linux sock_diag)
 	Processes []Process `json:"processes,omitempty"`
+
+	addr netip.Addr // Addr parsed once; zero for sockets built elsewhere
+}
+
+// newSocket fills Addr from a parsed address and keeps the parsed form for
+// sorting and grouping.
+func newSocket(proto string, addr netip.Addr, port uint16) Socket {
+	return Socket{Proto: proto, Addr: addr.String(), Port: port, addr: addr}
 }
 
 // Process is a process holding a socket open. One socket can be held by
@@ -63,9 +72,11 @@ type ScanResult struct {
 	Findings []Finding `json:"findings"`
 }
 
-func (s Socket) ip() netip.Addr {
-	a, _ := netip.ParseAddr(s.Addr)
-	return a
+func (s *Socket) ip() netip.Addr {
+	if !s.addr.IsValid() {
+		s.addr, _ = netip.ParseAddr(s.Addr)
+	}
+	return s.addr
 }
 
 // is6 reports whether the socket is an AF_INET6 socket.
@@ -86,7 +97,7 @@ func (s Socket) wildcard() bool { return s.ip().IsUnspecified() }
 // the OS reports no uid.
 func (s Socket) owner() string {
 	if s.UID >= 0 {
-		return fmt.Sprintf("uid %d", s.UID)
+		return "uid " + strconv.Itoa(s.UID)
 	}
 	pids := make([]string, 0, len(s.Processes))
 	for _, p := range s.Processes {
@@ -105,19 +116,75 @@ func sameDevice(a, b Socket) bool {
 	return a.Interface == 0 || b.Interface == 0 || a.Interface == b.Interface
 }
 
+func socketOrder(a, b Socket) int {
+	if c := cmp.Compare(a.Proto, b.Proto); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Port, b.Port); c != 0 {
+		return c
+	}
+	if c := a.ip().Compare(b.ip()); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Interface, b.Interface); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.UID, b.UID); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Inode, b.Inode)
+}
+
+// sortSockets orders sockets by protocol, port, address, device, uid and
+// inode. A host can have tens of thousands of sockets and a Socket is over
+// 100 bytes, so it first distributes them into (protocol, port) buckets in
+// one pass and then sorts only within buckets, which hold a few sockets each.
 func sortSockets(socks []Socket) {
-	slices.SortFunc(socks, func(a, b Socket) int {
-		return cmp.Or(cmp.Compare(a.Proto, b.Proto), cmp.Compare(a.Port, b.Port),
-			a.ip().Compare(b.ip()), cmp.Compare(a.Interface, b.Interface),
-			cmp.Compare(a.UID, b.UID), cmp.Compare(a.Inode, b.Inode))
-	})
+	bucket := func(s *Socket) int {
+		switch s.Proto {
+		case "tcp":
+			return int(s.Port)
+		case "udp":
+			return 1<<16 + int(s.Port)
+		}
+		return -1
+	}
+	starts := make([]int32, 2<<16+1)
+	for i := range socks {
+		socks[i].ip() // parse once, not in every comparison
+		b := bucket(&socks[i])
+		if b < 0 {
+			slices.SortFunc(socks, socketOrder) // an unknown protocol: no buckets
+			return
+		}
+		starts[b+1]++
+	}
+	for b := 1; b < len(starts); b++ {
+		starts[b] += starts[b-1]
+	}
+	sorted := make([]Socket, len(socks))
+	next := slices.Clone(starts[:len(starts)-1])
+	for i := range socks {
+		b := bucket(&socks[i])
+		sorted[next[b]] = socks[i]
+		next[b]++
+	}
+	for b := range len(starts) - 1 {
+		if starts[b+1]-starts[b] > 1 {
+			slices.SortFunc(sorted[starts[b]:starts[b+1]], socketOrder)
+		}
+	}
+	copy(socks, sorted)
 }
 
 // Analyze groups sockets by protocol and port and returns the findings, in
 // a stable order. It does not modify socks.
 func Analyze(socks []Socket) []Finding {
-	sorted := slices.Clone(socks)
-	sortSockets(sorted)
+	sorted := socks
+	if !slices.IsSortedFunc(socks, socketOrder) {
+		sorted = slices.Clone(socks)
+		sortSockets(sorted)
+	}
 	findings := []Finding{}
 	for i := 0; i < len(sorted); {
 		j := i
@@ -138,33 +205,28 @@ func analyzePort(socks []Socket) []Finding {
 		out = append(out, Finding{Kind: kind, Proto: proto, Port: port, Detail: detail, Sockets: members})
 	}
 
-	// Exact sharing: same address, same device.
-	type key struct {
-		addr string
-		dev  uint32
+	if len(socks) < 2 {
+		return nil // the common case: one socket per port
 	}
-	groups := map[key][]Socket{}
-	var order []key
-	for _, s := range socks {
-		k := key{s.ip().String(), s.Interface}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
+	// Exact sharing: same address, same device. socks is sorted, so every
+	// such group is a run of neighbours.
+	for i := 0; i < len(socks); {
+		j := i + 1
+		for j < len(socks) && socks[j].ip() == socks[i].ip() && socks[j].Interface == socks[i].Interface {
+			j++
 		}
-		groups[k] = append(groups[k], s)
-	}
-	for _, k := range order {
-		g := groups[k]
-		if len(g) < 2 {
-			continue
+		if g := socks[i:j]; len(g) > 1 {
+			what := "a SO_REUSEPORT group: the kernel spreads connections over its members"
+			if proto == "udp" {
+				what = "co-bound UDP sockets (SO_REUSEADDR or SO_REUSEPORT): with SO_REUSEADDR the newest gets all unicast"
+			}
+			where := netip.AddrPortFrom(g[0].ip(), port)
+			add(KindShared, fmt.Sprintf("%d sockets on %s: %s", len(g), where, what), slices.Clone(g))
+			if owners := distinctOwners(g); len(owners) > 1 {
+				add(KindCrossUID, fmt.Sprintf("%s share %s", strings.Join(owners, ", "), where), slices.Clone(g))
+			}
 		}
-		what := "a SO_REUSEPORT group: the kernel spreads connections over its members"
-		if proto == "udp" {
-			what = "co-bound UDP sockets (SO_REUSEADDR or SO_REUSEPORT): with SO_REUSEADDR the newest gets all unicast"
-		}
-		add(KindShared, fmt.Sprintf("%d sockets on %s: %s", len(g), netip.AddrPortFrom(g[0].ip(), port), what), g)
-		if owners := distinctOwners(g); len(owners) > 1 {
-			add(KindCrossUID, fmt.Sprintf("%s share %s", strings.Join(owners, ", "), netip.AddrPortFrom(g[0].ip(), port)), g)
-		}
+		i = j
 	}
 
 	// IPv4/IPv6 split between owners: only v4 sockets on one side, only

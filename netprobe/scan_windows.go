@@ -99,26 +99,21 @@ func extendedTable(proc *windows.LazyProc, family, class uint32) ([]byte, error)
 // low 16 bits of a DWORD; everything else is little-endian.
 func decodeRow(b []byte, proto string, v6 bool) Socket {
 	le := binary.LittleEndian
-	s := Socket{Proto: proto, UID: -1}
+	var addr netip.Addr
+	var port uint16
 	var pid uint32
 	switch {
 	case proto == "tcp" && !v6:
-		s.Addr = netip.AddrFrom4([4]byte(b[4:8])).String()
-		s.Port = binary.BigEndian.Uint16(b[8:10])
-		pid = le.Uint32(b[20:])
+		addr, port, pid = netip.AddrFrom4([4]byte(b[4:8])), binary.BigEndian.Uint16(b[8:10]), le.Uint32(b[20:])
 	case proto == "tcp":
-		s.Addr = netip.AddrFrom16([16]byte(b[0:16])).String()
-		s.Port = binary.BigEndian.Uint16(b[20:22])
-		pid = le.Uint32(b[52:])
+		addr, port, pid = netip.AddrFrom16([16]byte(b[0:16])), binary.BigEndian.Uint16(b[20:22]), le.Uint32(b[52:])
 	case !v6:
-		s.Addr = netip.AddrFrom4([4]byte(b[0:4])).String()
-		s.Port = binary.BigEndian.Uint16(b[4:6])
-		pid = le.Uint32(b[8:])
+		addr, port, pid = netip.AddrFrom4([4]byte(b[0:4])), binary.BigEndian.Uint16(b[4:6]), le.Uint32(b[8:])
 	default:
-		s.Addr = netip.AddrFrom16([16]byte(b[0:16])).String()
-		s.Port = binary.BigEndian.Uint16(b[20:22])
-		pid = le.Uint32(b[24:])
+		addr, port, pid = netip.AddrFrom16([16]byte(b[0:16])), binary.BigEndian.Uint16(b[20:22]), le.Uint32(b[24:])
 	}
+	s := newSocket(proto, addr, port)
+	s.UID = -1
 	s.Processes = []Process{{PID: int(pid)}}
 	return s
 }

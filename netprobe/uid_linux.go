@@ -4,6 +4,7 @@ package netprobe
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 
 	"golang.org/x/sys/unix"
@@ -15,6 +16,9 @@ import (
 // probe switches the fsuid of its own locked thread for the one socket()
 // call instead of spawning a process per socket; fstat confirms the owner.
 func socketAs(uid, family, typ int) (int, error) {
+	if os.Geteuid() != 0 {
+		return -1, errNoOtherUser // setfsuid would silently keep our uid
+	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	old, err := unix.SetfsuidRetUid(uid)

@@ -96,7 +96,7 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	if *asJSON {
-		if err := writeJSON(stdout, res); err != nil {
+		if err := res.WriteJSON(stdout); err != nil {
 			fmt.Fprintf(stderr, "quirk netprobe scan: %v\n", err)
 			return exitFailure
 		}

@@ -27,6 +27,9 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(helperEnv); spec != "" {
 		os.Exit(holdSockets(spec))
 	}
+	if spec := os.Getenv(tryHelperEnv); spec != "" {
+		os.Exit(trySocket(spec))
+	}
 	if spec := os.Getenv(manyHelperEnv); spec != "" {
 		os.Exit(holdMany(spec))
 	}
@@ -268,4 +271,50 @@ func holdMany(spec string) int {
 	fmt.Println("ready")
 	io.Copy(io.Discard, os.Stdin)
 	return 0
+}
+
+// tryHelperEnv makes the helper try one socket ("proto addr port opts"),
+// print "result: ok" or "result: ERRNO" (with a "listen: " prefix when the
+// listen failed), and exit.
+const tryHelperEnv = "NETPROBE_TEST_TRY"
+
+func trySocket(spec string) int {
+	h, err := parseHoldSpec(spec)
+	if err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	s, err := openSocket(h.proto, h.addr, h.opts, -1)
+	if err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	defer s.close()
+	result := "ok"
+	if err := s.bind(h.port); err != nil {
+		result = errnoName(err)
+	} else if h.listen {
+		if err := s.listen(); err != nil {
+			result = "listen: " + errnoName(err)
+		}
+	}
+	fmt.Println("result:", result)
+	return 0
+}
+
+// tryAs runs trySocket as uid in the caller's network namespace.
+func tryAs(t testing.TB, uid int, h holdSpec) string {
+	t.Helper()
+	cmd := exec.Command(holderBinary(t), "-test.run=^$")
+	cmd.Env = append(os.Environ(), tryHelperEnv+"="+h.String())
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("try %s as uid %d: %v", h, uid, err)
+	}
+	result, ok := strings.CutPrefix(strings.TrimSpace(string(out)), "result: ")
+	if !ok {
+		t.Fatalf("try %s as uid %d: %q", h, uid, out)
+	}
+	return result
 }

@@ -109,6 +109,50 @@ func TestMatrixWithoutRoot(t *testing.T) {
 	}
 }
 
+// TestMatrixCrossUserMatchesChildProcess backs the matrix's shortcut for the
+// other user (a socket created under fsuid 65534 by the probe itself) with
+// the real thing: a child process running as uid 65534 tries the second
+// socket of every cross-user case, and must get the matrix's result.
+func TestMatrixCrossUserMatchesChildProcess(t *testing.T) {
+	requireRoot(t)
+	rep, err := Matrix(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := map[string]string{}
+	for _, r := range rep.Rows {
+		results[r.Case] = r.Result
+	}
+	checked := 0
+	for _, c := range unixCases() {
+		if !c.Second.Other || c.First.Other {
+			continue
+		}
+		inNetns(t, func() {
+			port := freePort(t)
+			if c.TimeWait {
+				if err := makeTimeWait(c.First.ip(), port, c.First.Opts, -1); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				first, err := openBound(c.First, port, -1, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer first.close()
+			}
+			second := holdSpec{proto: c.Second.Proto, addr: c.Second.ip(), port: port, opts: c.Second.Opts, listen: c.Second.Listen}
+			if got, want := tryAs(t, nobodyUID, second), results[c.name()]; got != want {
+				t.Errorf("%s: a uid %d process got %q, the matrix %q", c.name(), nobodyUID, got, want)
+			}
+			checked++
+		})
+	}
+	if checked < 8 {
+		t.Errorf("checked only %d cross-user cases", checked)
+	}
+}
+
 func BenchmarkMatrix(b *testing.B) {
 	for b.Loop() {
 		if _, err := Matrix(context.Background()); err != nil {

@@ -5,36 +5,48 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // A batch is one shell process evaluating many cases. The generated script
 // is sourced with ". FILE" from "SHELL -c", so $0 stays the case's Arg0
-// (cases are grouped by Arg0, one process per distinct value). Per case it
-// writes, in order:
+// (cases are grouped by Arg0, one process per distinct value).
 //
-//	fd 1 and fd 2: a marker "\x1equirk:N\x1f", then the case's own output;
-//	fd 3: "cN\0", then "nK\0" and K NUL-terminated fields when the printing
-//	      command ran, then "sSTATUS\0" after the subshell ended.
+// A plain case (no setup, a word that assigns nothing and runs nothing)
+// runs directly in the batch shell: "set -- ARGS; eval '__quirk_emit WORD'".
+// Forking a subshell per case would cost more than everything else, and
+// such a word cannot change the shell's state. Any other case runs as
+// ( set -- ARGS; eval 'SETUP
+// __quirk_emit WORD' ), so its setup cannot leak into later cases. If a
+// direct case ends the shell (dash's "Bad substitution", bash's fatal
+// expansion errors), the caller reruns that case in a subshell and the rest
+// in a fresh process. eval turns a syntax error into that case's error.
 //
-// Each case runs as ( set -- ARGS; eval 'SETUP
-// __quirk_emit WORD' ): the subshell contains errors that end a shell (dash's
-// "Bad substitution") or the rest of a line (bash's "substring expression <
-// 0"), and eval turns a syntax error into that case's error instead of the
-// whole batch's.
+// Streams, per case N:
+//
+//	fd 2: a marker "\x1equirk:N\x1f", then the case's own messages;
+//	fd 1: the same marker around subshell cases (a direct case cannot write);
+//	fd 3: "cN\0" when the case starts, "nK\0" and K NUL-terminated fields
+//	      when the printing command runs, "sSTATUS\0" when the case ends.
 const markerPrefix = "\x1equirk:"
 
 // emitter returns the shell functions that write records; mksh has no
 // printf builtin, so it uses print.
 func emitter(printBuiltin bool) string {
+	m := markerPrefix
 	if printBuiltin {
-		return `__quirk_emit() { print -rn -- "n$#" >&3; print -n '\0' >&3; for __quirk_f do print -rn -- "$__quirk_f" >&3; print -n '\0' >&3; done; }
-__quirk_case() { print -rn -- "` + markerPrefix + `$1` + "\x1f" + `"; print -rn -- "` + markerPrefix + `$1` + "\x1f" + `" >&2; print -rn -- "c$1" >&3; print -n '\0' >&3; }
-__quirk_status() { print -rn -- "s$1" >&3; print -n '\0' >&3; }
+		return `__quirk_z() { print -n '\0' >&3; }
+__quirk_emit() { print -rn -- "n$#" >&3; __quirk_z; for __quirk_f do print -rn -- "$__quirk_f" >&3; __quirk_z; done; }
+__quirk_begin() { print -rn -- "c$1" >&3; __quirk_z; print -rn -- "` + m + `$1` + "\x1f" + `" >&2; }
+__quirk_end() { print -rn -- "s$1" >&3; __quirk_z; __quirk_begin "$2"; }
+__quirk_out() { print -rn -- "` + m + `$1` + "\x1f" + `"; }
 `
 	}
-	return `__quirk_emit() { printf 'n%d\0' "$#" >&3; for __quirk_f do printf '%s\0' "$__quirk_f" >&3; done; }
-__quirk_case() { printf '` + markerPrefix + `%s` + "\x1f" + `' "$1"; printf '` + markerPrefix + `%s` + "\x1f" + `' "$1" >&2; printf 'c%s\0' "$1" >&3; }
-__quirk_status() { printf 's%d\0' "$1" >&3; }
+	return `__quirk_emit() { printf '%s\0' "n$#" "$@" >&3; }
+__quirk_begin() { printf 'c%d\0' "$1" >&3; printf '` + m + `%d` + "\x1f" + `' "$1" >&2; }
+__quirk_end() { printf 's%d\0c%d\0' "$1" "$2" >&3; printf '` + m + `%d` + "\x1f" + `' "$2" >&2; }
+__quirk_out() { printf '` + m + `%d` + "\x1f" + `' "$1"; }
 `
 }
 
@@ -43,23 +55,83 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// batchScript renders cases (with their indexes in the caller's slice).
-func batchScript(printBuiltin bool, cases []WordCase, index []int) string {
+// batchScript renders cases; index holds their indexes in the caller's
+// slice and isolated says which run in a subshell.
+func batchScript(printBuiltin bool, cases []WordCase, index []int, isolated []bool) string {
 	var b strings.Builder
 	b.WriteString(emitter(printBuiltin))
+	if len(cases) > 0 {
+		fmt.Fprintf(&b, "__quirk_begin %d\n", index[0])
+	}
 	for i, c := range cases {
-		fmt.Fprintf(&b, "__quirk_case %d\n( set --", index[i])
+		var set strings.Builder
+		set.WriteString("set --")
 		for _, a := range c.Args {
-			b.WriteString(" ")
-			b.WriteString(shellQuote(a))
+			set.WriteString(" ")
+			set.WriteString(shellQuote(a))
 		}
 		body := "__quirk_emit " + c.Word
 		if c.Setup != "" {
 			body = c.Setup + "\n" + body
 		}
-		fmt.Fprintf(&b, "\n eval %s\n) </dev/null\n__quirk_status \"$?\"\n", shellQuote(body))
+		if isolated[i] {
+			fmt.Fprintf(&b, "__quirk_out %d\n(\n%s\neval %s\n)\n__quirk_st=$?\n__quirk_out -1\n", index[i], set.String(), shellQuote(body))
+		} else {
+			// Separate lines: bash skips the rest of a line after some
+			// expansion errors, and the status must still be written.
+			fmt.Fprintf(&b, "%s\neval %s\n", set.String(), shellQuote(body))
+		}
+		next := -1
+		if i+1 < len(cases) {
+			next = index[i+1]
+		}
+		status := `"$?"`
+		if isolated[i] {
+			status = `"$__quirk_st"`
+		}
+		fmt.Fprintf(&b, "__quirk_end %s %d\n", status, next)
 	}
 	return b.String()
+}
+
+// needsSubshell says whether a case must run in its own subshell: it has a
+// setup, or its word could change the shell (assignments, arithmetic
+// side effects, commands), or it does not parse as one simple word list.
+func needsSubshell(c WordCase) bool {
+	if c.Setup != "" {
+		return true
+	}
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader("__quirk_emit "+c.Word), "")
+	if err != nil || len(f.Stmts) != 1 {
+		return true
+	}
+	risky := false
+	syntax.Walk(f, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.CmdSubst, *syntax.ProcSubst, *syntax.Redirect, *syntax.Assign:
+			risky = true
+		case *syntax.ParamExp:
+			if n.Exp != nil {
+				switch n.Exp.Op {
+				case syntax.AssignUnset, syntax.AssignUnsetOrNull, syntax.ErrorUnset, syntax.ErrorUnsetOrNull:
+					risky = true
+				}
+			}
+		case *syntax.UnaryArithm:
+			if n.Op == syntax.Inc || n.Op == syntax.Dec {
+				risky = true
+			}
+		case *syntax.BinaryArithm:
+			switch n.Op {
+			case syntax.Assgn, syntax.AddAssgn, syntax.SubAssgn, syntax.MulAssgn, syntax.QuoAssgn, syntax.RemAssgn,
+				syntax.AndAssgn, syntax.OrAssgn, syntax.XorAssgn, syntax.ShlAssgn, syntax.ShrAssgn,
+				syntax.AndBoolAssgn, syntax.OrBoolAssgn, syntax.XorBoolAssgn, syntax.PowAssgn:
+				risky = true
+			}
+		}
+		return !risky
+	})
+	return risky
 }
 
 // splitMarked cuts a stdout or stderr stream at the case markers.

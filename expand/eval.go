@@ -61,6 +61,10 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 		}
 		groups[arg0] = append(groups[arg0], i)
 	}
+	isolated := make([]bool, len(cases))
+	for i, c := range cases {
+		isolated[i] = needsSubshell(c)
+	}
 	batchNo := 0
 	for _, arg0 := range order {
 		pending := groups[arg0]
@@ -73,7 +77,7 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 			}
 			chunk := pending[:min(len(pending), maxBatch)]
 			batchNo++
-			n, err := sb.runBatch(ctx, sh, opts, arg0, cases, chunk, results, batchNo)
+			n, err := sb.runBatch(ctx, sh, opts, arg0, cases, chunk, isolated, results, batchNo)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", sh.Name, err)
 			}
@@ -90,13 +94,17 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 // fills their results. It returns how many cases of chunk are settled: all
 // of them, or fewer when the process died early, so the caller reruns the
 // rest in a fresh process.
-func (sb *sandbox) runBatch(ctx context.Context, sh *Shell, opts Options, arg0 string, cases []WordCase, chunk []int, results []Result, batchNo int) (int, error) {
+//
+// A direct case that ends the shell is marked isolated and not settled:
+// the rerun gives it its own subshell.
+func (sb *sandbox) runBatch(ctx context.Context, sh *Shell, opts Options, arg0 string, cases []WordCase, chunk []int, isolated []bool, results []Result, batchNo int) (int, error) {
 	sub := make([]WordCase, len(chunk))
+	iso := make([]bool, len(chunk))
 	for j, i := range chunk {
-		sub[j] = cases[i]
+		sub[j], iso[j] = cases[i], isolated[i]
 	}
 	script := filepath.Join(sb.root, fmt.Sprintf("batch-%d.sh", batchNo))
-	if err := os.WriteFile(script, []byte(batchScript(sh.spec.printBuiltin, sub, chunk)), 0o644); err != nil {
+	if err := os.WriteFile(script, []byte(batchScript(sh.spec.printBuiltin, sub, chunk, iso)), 0o644); err != nil {
 		return 0, err
 	}
 	out, err := sb.run(ctx, sh.command(". "+shellQuote(script), opts, arg0))
@@ -126,6 +134,10 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Shell, opts Options, arg0 s
 			r.Err = fmt.Errorf("%w after %s", ErrTimeout, opts.timeout())
 			r.Status = -1
 			settled++
+		case started && !isolated[i]:
+			// It ended the shell; run it again in a subshell.
+			isolated[i] = true
+			r.Stdout, r.Stderr = "", ""
 		case started:
 			r.Err = fmt.Errorf("the shell died during this case (status %d)", out.status)
 			r.Status = out.status

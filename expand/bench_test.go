@@ -1,0 +1,95 @@
+package expand
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+// benchCases is a mix of the words the checker confirms: slices, joins,
+// defaults, errors, with a few argument vectors.
+func benchCases(n int) []WordCase {
+	words := []string{`"${@:0}"`, `"${@:1:2}"`, `"$*"`, `"x$@y"`, `${1+"$@"}`, `"${@: -1}"`, `"${@:2:-1}"`, `"$#"`}
+	argvs := [][]string{nil, {"one"}, {"a", "b c", "d"}, {"-n", "x"}, {"*", "?"}}
+	cases := make([]WordCase, n)
+	for i := range cases {
+		cases[i] = WordCase{Word: words[i%len(words)], Args: argvs[i%len(argvs)], Arg0: "t.sh"}
+	}
+	return cases
+}
+
+// naiveBash evaluates each case in its own plain "bash -c" process, the
+// way a simple oracle would (no sandbox at all, which favours it).
+func naiveBash(ctx context.Context, bash string, cases []WordCase) ([][]string, error) {
+	out := make([][]string, len(cases))
+	for i, c := range cases {
+		src := c.Setup + "\nprintf '%s\\0' " + c.Word
+		cmd := exec.CommandContext(ctx, bash, append([]string{"-c", src, c.Arg0}, c.Args...)...)
+		cmd.Env = []string{}
+		var stdout bytes.Buffer
+		cmd.Stdout = &stdout
+		_ = cmd.Run() // an expansion error is a result, not a failure
+		out[i] = splitNUL(stdout.Bytes())
+	}
+	return out, nil
+}
+
+func splitNUL(b []byte) []string {
+	var fields []string
+	for _, f := range bytes.SplitAfter(b, []byte{0}) {
+		if len(f) > 0 {
+			fields = append(fields, string(f[:len(f)-1]))
+		}
+	}
+	return fields
+}
+
+// BenchmarkBashOracle compares, in one run, the batched bash oracle with one
+// plain "bash -c" per case and reports both rates and their ratio:
+//
+//	go test -run '^$' -bench BashOracle -benchtime 1x ./expand
+func BenchmarkBashOracle(b *testing.B) {
+	bash := needShell(b, "bash")
+	const n = 2000
+	cases := benchCases(n)
+	ctx := context.Background()
+	var batched, naive time.Duration
+	for b.Loop() {
+		start := time.Now()
+		rs, err := EvalWords(ctx, "bash", cases, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		batched += time.Since(start)
+		for i, r := range rs {
+			if r.Err != nil {
+				b.Fatalf("case %d: %v", i, r.Err)
+			}
+		}
+		start = time.Now()
+		if _, err := naiveBash(ctx, bash.Path, cases[:n/4]); err != nil {
+			b.Fatal(err)
+		}
+		naive += time.Since(start) * 4 // a quarter of the cases, scaled
+	}
+	batchedRate := float64(n*b.N) / batched.Seconds()
+	naiveRate := float64(n*b.N) / naive.Seconds()
+	b.ReportMetric(batchedRate, "batched-cases/s")
+	b.ReportMetric(naiveRate, "naive-cases/s")
+	b.ReportMetric(batchedRate/naiveRate, "speedup")
+	fmt.Printf("batched bash oracle: %.0f cases/s; one bash -c per case: %.0f cases/s; ratio %.1fx\n", batchedRate, naiveRate, batchedRate/naiveRate)
+}
+
+// BenchmarkMvdanEngine is the in-process engine's rate on the same cases.
+func BenchmarkMvdanEngine(b *testing.B) {
+	cases := benchCases(2000)
+	for b.Loop() {
+		if _, err := EvalWords(context.Background(), Mvdan, cases, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(2000*b.N)/b.Elapsed().Seconds(), "cases/s")
+}

@@ -32,11 +32,14 @@ func inPrivateNetns(fn func() error) error {
 		err := errors.New("probe goroutine exited early")
 		defer func() { done <- err }()
 		runtime.LockOSThread()
+		// Failures before fn runs (a container without CAP_SYS_ADMIN, say)
+		// wrap errNotIsolated, so callers can fall back to the host.
 		if err = unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			err = fmt.Errorf("unshare(CLONE_NEWNET): %w", err)
+			err = fmt.Errorf("%w: unshare(CLONE_NEWNET): %w", errNotIsolated, err)
 			return
 		}
 		if err = loopbackUp(); err != nil {
+			err = fmt.Errorf("%w: %w", errNotIsolated, err)
 			return
 		}
 		err = fn()

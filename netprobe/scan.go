@@ -20,6 +20,11 @@ type Socket struct {
 	Inode     uint64    `json:"inode,omitempty"`  // socket inode (Linux)
 	Cookie    uint64    `json:"cookie,omitempty"` // SO_COOKIE (Linux sock_diag)
 	Processes []Process `json:"processes,omitempty"`
+	// ReuseAddr and ReusePort are the socket's SO_REUSEADDR/SO_REUSEPORT,
+	// read for sockets that share an address (Linux, root: a copy of the
+	// descriptor through pidfd_getfd); nil when unknown.
+	ReuseAddr *bool `json:"reuseaddr,omitempty"`
+	ReusePort *bool `json:"reuseport,omitempty"`
 
 	addr netip.Addr // Addr parsed once; zero for sockets built elsewhere
 }
@@ -35,7 +40,7 @@ func newSocket(proto string, addr netip.Addr, port uint16) Socket {
 type Process struct {
 	PID     int    `json:"pid"`
 	Command string `json:"command,omitempty"`
-	FD      int    `json:"fd,omitempty"`
+	FD      int    `json:"fd"` // the descriptor in that process (Linux; 0 on Windows)
 }
 
 // Finding kinds reported by Scan.
@@ -218,7 +223,7 @@ func analyzePort(socks []Socket) []Finding {
 		if g := socks[i:j]; len(g) > 1 {
 			what := "a SO_REUSEPORT group: the kernel spreads connections over its members"
 			if proto == "udp" {
-				what = "co-bound UDP sockets (SO_REUSEADDR or SO_REUSEPORT): with SO_REUSEADDR the newest gets all unicast"
+				what = udpShareKind(g)
 			}
 			where := netip.AddrPortFrom(g[0].ip(), port)
 			add(KindShared, fmt.Sprintf("%d sockets on %s: %s", len(g), where, what), slices.Clone(g))
@@ -326,4 +331,25 @@ type ScanOptions struct {
 	// NoProcesses skips the owner-process lookup, which walks every file
 	// descriptor of every process.
 	NoProcesses bool
+}
+
+// udpShareKind explains a UDP share, precisely when the members' options are
+// known: Linux hashes datagrams over a SO_REUSEPORT group but gives all
+// unicast to the newest of several SO_REUSEADDR sockets.
+func udpShareKind(g []Socket) string {
+	allRP, known := true, true
+	for _, s := range g {
+		if s.ReusePort == nil || s.ReuseAddr == nil {
+			known = false
+			break
+		}
+		allRP = allRP && *s.ReusePort
+	}
+	switch {
+	case !known:
+		return "co-bound UDP sockets (SO_REUSEADDR or SO_REUSEPORT): with SO_REUSEADDR the newest gets all unicast"
+	case allRP:
+		return "co-bound UDP sockets with SO_REUSEPORT: datagrams are hashed over them"
+	}
+	return "co-bound UDP sockets with SO_REUSEADDR: the newest gets all unicast"
 }

@@ -25,6 +25,9 @@ func Scan(opts ScanOptions) (*ScanResult, error) {
 		}
 	}
 	sortSockets(res.Sockets)
+	if !opts.NoProcesses {
+		readReuseOptions(res.Sockets)
+	}
 	if res.Sockets == nil {
 		res.Sockets = []Socket{}
 	}

@@ -144,6 +144,26 @@ func TestScanFindsRealSharing(t *testing.T) {
 		if len(got) != len(want) {
 			t.Errorf("got %d findings, want %d: %+v", len(got), len(want), got)
 		}
+		// The options of the sharers, read back through pidfd_getfd, also
+		// from the other user's process.
+		for _, f := range res.Findings {
+			if f.Kind != KindShared {
+				continue
+			}
+			for _, s := range f.Sockets {
+				if s.ReuseAddr == nil || s.ReusePort == nil {
+					t.Errorf("%v: options not read", s)
+					continue
+				}
+				wantRA, wantRP := f.Proto == "udp", f.Proto == "tcp"
+				if *s.ReuseAddr != wantRA || *s.ReusePort != wantRP {
+					t.Errorf("%v: SO_REUSEADDR=%v SO_REUSEPORT=%v, want %v %v", s, *s.ReuseAddr, *s.ReusePort, wantRA, wantRP)
+				}
+			}
+			if f.Proto == "udp" && !strings.Contains(f.Detail, "with SO_REUSEADDR: the newest gets all unicast") {
+				t.Errorf("UDP share detail: %q", f.Detail)
+			}
+		}
 
 		// The socket list must agree with ss, socket by socket.
 		ss := ssListening(t)

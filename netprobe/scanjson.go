@@ -87,26 +87,36 @@ func appendSocket(b []byte, s *Socket) []byte {
 		b = strconv.AppendUint(b, s.Cookie, 10)
 	}
 	if len(s.Processes) > 0 {
-		b = append(b, ", \"processes\": ["...)
-		for i, p := range s.Processes {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = append(b, "{\"pid\": "...)
-			b = strconv.AppendInt(b, int64(p.PID), 10)
-			if p.Command != "" {
-				b = append(b, ", \"command\": "...)
-				b = appendString(b, p.Command)
-			}
-			if p.FD != 0 {
-				b = append(b, ", \"fd\": "...)
-				b = strconv.AppendInt(b, int64(p.FD), 10)
-			}
-			b = append(b, '}')
-		}
-		b = append(b, ']')
+		b = appendProcesses(b, s.Processes)
+	}
+	if s.ReuseAddr != nil {
+		b = append(b, ", \"reuseaddr\": "...)
+		b = strconv.AppendBool(b, *s.ReuseAddr)
+	}
+	if s.ReusePort != nil {
+		b = append(b, ", \"reuseport\": "...)
+		b = strconv.AppendBool(b, *s.ReusePort)
 	}
 	return append(b, '}')
+}
+
+func appendProcesses(b []byte, ps []Process) []byte {
+	b = append(b, ", \"processes\": ["...)
+	for i, p := range ps {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, "{\"pid\": "...)
+		b = strconv.AppendInt(b, int64(p.PID), 10)
+		if p.Command != "" {
+			b = append(b, ", \"command\": "...)
+			b = appendString(b, p.Command)
+		}
+		b = append(b, ", \"fd\": "...)
+		b = strconv.AppendInt(b, int64(p.FD), 10)
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }
 
 // appendString appends s as a JSON string. Plain ASCII, which addresses and

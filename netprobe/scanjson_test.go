@@ -10,10 +10,10 @@ import (
 // TestWriteJSONMatchesEncodingJSON holds the hand-written encoder to the
 // struct tags: both must decode to the same value.
 func TestWriteJSONMatchesEncodingJSON(t *testing.T) {
-	yes := true
+	yes, no := true, false
 	socks := []Socket{
 		{Proto: "tcp", Addr: "::", Port: 80, V6Only: &yes, Interface: 3, UID: 0, Inode: 12, Cookie: 1 << 40,
-			Processes: []Process{{PID: 1, Command: "we\"ird\\ <name>\x01ü", FD: 3}, {PID: 2}}},
+			Processes: []Process{{PID: 1, Command: "we\"ird\\ <name>\x01ü", FD: 3}, {PID: 2}}, ReuseAddr: &yes, ReusePort: &no},
 		{Proto: "udp", Addr: "127.0.0.1", Port: 53, UID: -1},
 	}
 	for _, r := range []*ScanResult{

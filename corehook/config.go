@@ -56,6 +56,10 @@ type Config struct {
 	KeepPrevious bool
 	// Log is a file to append one line per crash to; "" means syslog.
 	Log string
+	// Sync fsyncs each core before its rename. Off by default, like the
+	// kernel's own file dumps: a power cut may lose the newest core, but
+	// never leaves a half-written one under its final name.
+	Sync bool
 }
 
 // DefaultConfigValues returns the configuration used without a config file.
@@ -143,6 +147,8 @@ func ParseConfig(r io.Reader) (Config, error) {
 			}
 		case "log":
 			c.Log = value
+		case "sync":
+			c.Sync, err = parseBool(value)
 		default:
 			err = fmt.Errorf("unknown key %q", key)
 		}

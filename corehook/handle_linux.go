@@ -454,8 +454,10 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 		if err := setAccess(tmp, m); err != nil {
 			return m, cfg, err
 		}
-		if err := tmp.Sync(); err != nil {
-			return m, cfg, err
+		if cfg.Sync {
+			if err := tmp.Sync(); err != nil {
+				return m, cfg, err
+			}
 		}
 		if err := os.Rename(tmp.Name(), stored); err != nil {
 			return m, cfg, err
@@ -465,7 +467,11 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 		m.CorePath = stored
 	}
 	m.HandleMs = time.Since(start).Milliseconds()
-	if err := writeSidecar(cfg.Store, m); err != nil {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		m.PeakRSSKB = ru.Maxrss
+	}
+	if err := writeSidecar(cfg.Store, m, cfg.Sync); err != nil {
 		return m, cfg, err
 	}
 	if _, err := GC(cfg.Store, cfg); err != nil {
@@ -511,7 +517,7 @@ func setAccess(f *os.File, m *Meta) error {
 	return f.Chmod(0o400)
 }
 
-func writeSidecar(store string, m *Meta) error {
+func writeSidecar(store string, m *Meta, sync bool) error {
 	b, err := jsonIndent(m)
 	if err != nil {
 		return err
@@ -525,7 +531,7 @@ func writeSidecar(store string, m *Meta) error {
 	if err == nil {
 		err = setAccess(tmp, m)
 	}
-	if err == nil {
+	if err == nil && sync {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {

@@ -350,3 +350,52 @@ func TestPreviousPipeChained(t *testing.T) {
 		t.Fatalf("chained handler got %d bytes of %d (%v)", len(got), len(core), err)
 	}
 }
+
+// handleWithConfig runs the handler on core with extra config lines and the
+// crash's RLIMIT_CORE set to limit.
+func handleWithConfig(t *testing.T, conf string, limit string, core []byte) *Meta {
+	t.Helper()
+	root := t.TempDir()
+	fakeCrashProc(t, root, 1000)
+	store := filepath.Join(t.TempDir(), "store")
+	cfgPath := filepath.Join(t.TempDir(), "c.conf")
+	if err := os.WriteFile(cfgPath, []byte("Compress = no\nKeepFree = 0\n"+conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ha := testArgs(t, store, 1000)
+	ha.Config, ha.RawLimit = cfgPath, limit
+	ha.Crash.CoreLimit, _ = strconv.ParseUint(limit, 10, 64)
+	m, _, err := Handle(HandleEnv{ProcRoot: root}, ha, bytes.NewReader(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestHandleHonorsCoreLimit(t *testing.T) {
+	core := synthCore(t, 1000)
+	m := handleWithConfig(t, "HonorCoreLimit = yes\n", "1048576", core)
+	if !m.Truncated || m.TruncatedWhy != "RLIMIT_CORE" || m.Size != 1<<20 {
+		t.Fatalf("limit 1 MiB: %+v", m)
+	}
+	if got, _ := os.ReadFile(m.CorePath); !bytes.Equal(got, core[:1<<20]) {
+		t.Fatal("truncated core is not the stream's first MiB")
+	}
+	m = handleWithConfig(t, "HonorCoreLimit = yes\n", "0", core)
+	if m.CorePath != "" || m.Dropped != "RLIMIT_CORE" {
+		t.Fatalf("ulimit -c 0: %+v", m)
+	}
+	// Without the option, %c is only recorded.
+	m = handleWithConfig(t, "", "0", core)
+	if m.CorePath == "" || m.Truncated || m.CoreLimit != "0" {
+		t.Fatalf("limit ignored by default: %+v", m)
+	}
+}
+
+func TestHandleProcessSizeMax(t *testing.T) {
+	core := synthCore(t, 1000)
+	m := handleWithConfig(t, "ProcessSizeMax = 1M\n", "0", core)
+	if m.CorePath != "" || m.Dropped != "ProcessSizeMax" || m.Signal != 11 {
+		t.Fatalf("over ProcessSizeMax: %+v", m)
+	}
+}

@@ -61,6 +61,7 @@ type Meta struct {
 	Previous     string `json:"previous,omitempty"` // where the previous pattern's copy went, or why not
 	ReleaseMs    int64  `json:"release_ms"`         // last byte to stdin closed
 	HandleMs     int64  `json:"handle_ms"`
+	PeakRSSKB    int64  `json:"peak_rss_kb,omitempty"` // the handler's own peak
 }
 
 var signalNames = map[int]string{

@@ -179,7 +179,8 @@ type teeTarget struct {
 // is flushed, so the crashed process can finish exiting.
 func streamCore(r io.Reader, dst sink, tees []*teeTarget, lim streamLimits, release func()) *streamResult {
 	res := &streamResult{}
-	buf := make([]byte, chunkSize)
+	chunks, done := readAhead(r)
+	defer close(done)
 	var prefix []byte
 	prefixDone := false
 	need := uint64(64)
@@ -195,8 +196,8 @@ func streamCore(r io.Reader, dst sink, tees []*teeTarget, lim streamLimits, rele
 	}
 	defer stop()
 	for {
-		n, err := io.ReadFull(r, buf)
-		chunk := buf[:n]
+		msg := <-chunks
+		n, err, chunk := msg.n, msg.err, msg.buf[:msg.n]
 		if n > 0 {
 			res.LastByte = time.Now()
 		}
@@ -287,6 +288,7 @@ func streamCore(r io.Reader, dst sink, tees []*teeTarget, lim streamLimits, rele
 			res.ReadErr = err
 			break
 		}
+		msg.recycle()
 		if dst == nil && allTeesDone(tees, off) {
 			// Nothing wants more bytes: stop reading so the kernel's next
 			// write fails and the crasher is released at once.
@@ -305,6 +307,45 @@ func streamCore(r io.Reader, dst sink, tees []*teeTarget, lim streamLimits, rele
 		res.Core, res.ParseErr = elfcore.Parse(prefix)
 	}
 	return res
+}
+
+// chunk is one read of up to chunkSize bytes.
+type chunk struct {
+	buf  []byte
+	n    int
+	err  error
+	free chan<- []byte
+}
+
+func (c chunk) recycle() { c.free <- c.buf }
+
+// readAhead reads r on its own goroutine into a ring of three buffers, so
+// that draining the pipe overlaps compressing and writing the previous chunk
+// (the crasher keeps writing while we work). Closing done stops it.
+func readAhead(r io.Reader) (<-chan chunk, chan<- struct{}) {
+	const ring = 3
+	free := make(chan []byte, ring)
+	full := make(chan chunk, ring)
+	done := make(chan struct{})
+	for range ring {
+		free <- make([]byte, chunkSize)
+	}
+	go func() {
+		for {
+			var b []byte
+			select {
+			case b = <-free:
+			case <-done:
+				return
+			}
+			n, err := io.ReadFull(r, b)
+			full <- chunk{buf: b, n: n, err: err, free: free}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return full, done
 }
 
 func allTeesDone(tees []*teeTarget, off uint64) bool {

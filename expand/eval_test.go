@@ -247,3 +247,26 @@ func TestParseRecords(t *testing.T) {
 		t.Error("bad token accepted")
 	}
 }
+
+func TestEvalEngines(t *testing.T) {
+	needShell(t, "bash")
+	var cases []WordCase
+	for _, argv := range SampleArgv {
+		cases = append(cases, WordCase{Word: `"${@:0:1}" "$#"`, Arg0: "s.sh", Args: argv})
+	}
+	rs, err := EvalEngines(t.Context(), []string{"bash", Mvdan}, cases, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, argv := range SampleArgv {
+		want := fmt.Sprintf("<s.sh><%d>", len(argv))
+		for _, e := range []string{"bash", Mvdan} {
+			if got := FieldString(rs[e][i]); got != want {
+				t.Errorf("%s %q: got %s, want %s", e, argv, got, want)
+			}
+		}
+	}
+	if _, err := EvalEngines(t.Context(), []string{"bash", "tcsh"}, cases, Options{}); err == nil || !strings.Contains(err.Error(), "tcsh") {
+		t.Errorf("unknown engine: err %v", err)
+	}
+}

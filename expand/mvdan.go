@@ -131,7 +131,7 @@ func runMvdan(ctx context.Context, src, arg0 string, args []string, dir string, 
 					}
 				}
 				fmt.Fprintf(hc.Stderr, "%s: command not found (external commands are disabled)\n", args[0])
-				return interp.NewExitStatus(127)
+				return interp.ExitStatus(127)
 			}
 		}),
 		interp.OpenHandler(func(ctx context.Context, path string, flag int, perm os.FileMode) (io.ReadWriteCloser, error) {
@@ -176,7 +176,8 @@ func runMvdan(ctx context.Context, src, arg0 string, args []string, dir string, 
 	if runErr == nil {
 		return 0, stdout, stderr, nil
 	}
-	if st, ok := interp.IsExitStatus(runErr); ok {
+	var st interp.ExitStatus
+	if errors.As(runErr, &st) {
 		return int(st), stdout, stderr, nil
 	}
 	if errors.Is(runErr, ErrEnginePanic) {

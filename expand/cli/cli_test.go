@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func needBash(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("bash"); err != nil {
+		if os.Getenv("QUIRK_REQUIRE_SHELLS") == "1" || os.Getenv("CI") == "true" {
+			t.Fatal("bash is required")
+		}
+		t.Skip("skipping: bash not installed")
+	}
+}
+
+func run(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = Main(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestWordTable(t *testing.T) {
+	needBash(t)
+	code, out, errOut := run("--shells", "bash,mvdan", `"${@:0}"`, "--", "a", "b c")
+	if code != ExitAgree {
+		t.Fatalf("exit %d, stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"bash ", "mvdan ", "<quirk><a><b c>", "all 2 engines agree"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// Flags after the word, --arg0, and a known divergence: exit 1.
+	code, out, _ = run(`"x$@y"`, "--shells=bash,mvdan", "--arg0", "t.sh", "--", "a", "b c")
+	if code != ExitDiffer || !strings.Contains(out, "engines differ: 2 outcomes: bash | mvdan") || !strings.Contains(out, "<xa><b cy>") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	// Arguments that look like flags stay arguments after --.
+	code, out, _ = run("--shells", "bash", `"$@"`, "--", "-n", "--json")
+	if code != ExitAgree || !strings.Contains(out, "<-n><--json>") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestWordJSON(t *testing.T) {
+	needBash(t)
+	code, out, _ := run("--json", "--shells", "bash,mvdan", "--setup", "set --", `"${@-def}"`)
+	if code != ExitDiffer {
+		t.Errorf("exit %d, want %d (mvdan treats $@ as always set)", code, ExitDiffer)
+	}
+	var doc struct {
+		Word    string   `json:"word"`
+		Args    []string `json:"args"`
+		Agree   bool     `json:"agree"`
+		Results []struct {
+			Engine, Version string
+			Fields          []string
+			Status          int
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v in:\n%s", err, out)
+	}
+	if doc.Word != `"${@-def}"` || doc.Args == nil || doc.Agree || len(doc.Results) != 2 {
+		t.Fatalf("document: %+v", doc)
+	}
+	if r := doc.Results[0]; r.Engine != "bash" || r.Version == "" || len(r.Fields) != 1 || r.Fields[0] != "def" {
+		t.Errorf("bash: %+v", r)
+	}
+	if r := doc.Results[1]; r.Engine != "mvdan" || r.Fields == nil || len(r.Fields) != 0 {
+		t.Errorf("mvdan: %+v (want an empty, non-null field list)", r)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "give exactly one of"},
+		{[]string{"--shells", "bash,fish", "x"}, `unknown engine "fish"`},
+		{[]string{"$(id)"}, "refused to run commands"},
+		{[]string{"`id`"}, "refused to run commands"},
+		{[]string{"--shells", "mvdan", "<(id)"}, "refused to run commands"},
+		{[]string{"a", "b"}, "one word at a time"},
+		{[]string{"--nosuchflag"}, "flag provided but not defined"},
+		{[]string{"--script", "/nonexistent/x.sh"}, "no such file"},
+		{[]string{"--spec", "/nonexistent"}, "no such file"},
+	} {
+		code, out, errOut := run(tc.args...)
+		if code != ExitError || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q, stdout %q", tc.args, code, errOut, out)
+		}
+	}
+	if code, _, _ := run("-h"); code != ExitAgree {
+		t.Errorf("-h: exit %d", code)
+	}
+}
+
+func TestScript(t *testing.T) {
+	needBash(t)
+	path := filepath.Join(t.TempDir(), "s.sh")
+	if err := os.WriteFile(path, []byte("shift 5\necho \"$# $*\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := run("--script", path, "--shells", "bash,mvdan", "--", "a", "b", "c")
+	if code != ExitDiffer || !strings.Contains(out, `"3 a b c\n"`) || !strings.Contains(out, `"0 \n"`) {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestSpec(t *testing.T) {
+	needBash(t)
+	path := filepath.Join(t.TempDir(), "mini.test.sh")
+	src := "#### slice\nset -- a 'b c'\nargv.py \"${@:1}\"\n## STDOUT:\n['a', 'b c']\n## END\n\n" +
+		"#### joined\nset -- a 'b c'\nargv.py \"x$@y\"\n## STDOUT:\n['xa', 'b cy']\n## END\n"
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := run("--spec", path, "--shells", "bash,mvdan")
+	// The second case is a divergence that mini.test.sh is not in the
+	// manifest for, so the run reports it and exits 1.
+	if code != ExitDiffer {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	for _, want := range []string{"mini.test.sh#0", "PASS", "mini.test.sh#1", "FAIL", "NO", "disagree on 1 of 2", "not in the manifest"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = run("--spec", path, "--shells", "bash,mvdan", "--json")
+	var doc struct {
+		Summary    map[string]map[string]int `json:"summary"`
+		Unexpected []any                     `json:"unexpected_divergences"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != ExitDiffer {
+		t.Fatalf("exit %d, %v:\n%s", code, err, out)
+	}
+	if doc.Summary["bash"]["PASS"] != 2 || doc.Summary["mvdan"]["FAIL"] != 1 || len(doc.Unexpected) != 1 {
+		t.Errorf("summary %v, unexpected %v", doc.Summary, doc.Unexpected)
+	}
+}

@@ -360,6 +360,9 @@ func TestEndToEndRealKernel(t *testing.T) {
 			if p == "threads" && m.Threads < 5 {
 				t.Errorf("threads = %d, want 5", m.Threads)
 			}
+			if m.PeakRSSKB <= 0 || m.PeakRSSKB > 64<<10 {
+				t.Errorf("handler peak RSS %d KiB, want under 64 MiB", m.PeakRSSKB)
+			}
 			if m.ReleaseMs > 1000 {
 				t.Errorf("crasher released %d ms after its last byte", m.ReleaseMs)
 			}

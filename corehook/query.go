@@ -212,6 +212,9 @@ func printInfo(w io.Writer, m *Meta) {
 		row("Build-id", b.ID+" "+printable(b.Path))
 	}
 	row("Released after", fmt.Sprintf("%d ms", m.ReleaseMs))
+	if m.PeakRSSKB > 0 {
+		row("Handler RSS", fmt.Sprintf("%d KiB peak", m.PeakRSSKB))
+	}
 }
 
 // printable escapes control characters from crasher-chosen strings before

@@ -10,16 +10,8 @@ import (
 // benchCore is a 256 MiB synthetic core in the bench script's mix.
 func benchCore(b *testing.B) []byte {
 	b.Helper()
-	f := filepath.Join(b.TempDir(), "core")
-	out, err := os.Create(f)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer out.Close()
-	// Reuse the generator through its package-level mix: build it inline.
 	var buf bytes.Buffer
-	_, err = writeBenchCore(&buf, 256)
-	if err != nil {
+	if _, err := writeBenchCore(&buf, 256); err != nil {
 		b.Fatal(err)
 	}
 	return buf.Bytes()

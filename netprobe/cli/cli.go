@@ -58,19 +58,27 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return exitBadSyntax
 }
 
-// parseFlags parses fs and maps failures to exit codes; ok is false when the
-// caller should return code.
-func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, ok bool) {
+// parseFlags parses fs, allowing flags after positional arguments
+// ("check 127.0.0.1:80 --udp"), and maps failures to exit codes; ok is false
+// when the caller should return code. The positional arguments are returned
+// in order.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (pos []string, code int, ok bool) {
 	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return exitOK, false
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(stdout)
+				fs.PrintDefaults()
+				return nil, exitOK, false
+			}
+			return nil, exitBadSyntax, false
 		}
-		return exitBadSyntax, false
+		if fs.NArg() == 0 {
+			return pos, 0, true
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	return 0, true
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -83,11 +91,12 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("netprobe scan", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON: {\"sockets\":[…], \"findings\":[…]}")
 	procNet := fs.Bool("procnet", false, "read /proc/net instead of sock_diag (Linux)")
-	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+	pos, code, ok := parseFlags(fs, args, stdout, stderr)
+	if !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "quirk netprobe scan: unexpected argument %q\n", fs.Arg(0))
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "quirk netprobe scan: unexpected argument %q\n", pos[0])
 		return exitBadSyntax
 	}
 	res, err := netprobe.Scan(netprobe.ScanOptions{ProcNet: *procNet})
@@ -147,11 +156,12 @@ func processes(ps []netprobe.Process) string {
 func runMatrix(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("netprobe matrix", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+	pos, code, ok := parseFlags(fs, args, stdout, stderr)
+	if !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "quirk netprobe matrix: unexpected argument %q\n", fs.Arg(0))
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "quirk netprobe matrix: unexpected argument %q\n", pos[0])
 		return exitBadSyntax
 	}
 	rep, err := netprobe.Matrix(context.Background())
@@ -200,14 +210,15 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("netprobe check", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
 	udp := fs.Bool("udp", false, "also try UDP binds (a successful UDP trial receives datagrams while it exists)")
-	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+	pos, code, ok := parseFlags(fs, args, stdout, stderr)
+	if !ok {
 		return code
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		fmt.Fprintf(stderr, "quirk netprobe check: want one ADDR:PORT\n")
 		return exitBadSyntax
 	}
-	target, err := netprobe.ParseTarget(fs.Arg(0))
+	target, err := netprobe.ParseTarget(pos[0])
 	if err != nil {
 		fmt.Fprintf(stderr, "quirk netprobe check: %v\n", err)
 		return exitBadOptions

@@ -122,8 +122,8 @@ func TestMatrixCLI(t *testing.T) {
 
 func TestCheckCLI(t *testing.T) {
 	// Nothing holds the port: the binds succeed, nothing is takeable.
-	code, out := inNetns(t, false, "check", "127.0.0.1:4242")
-	if code != exitOK || !strings.Contains(out, "no socket holds this address") {
+	code, out := inNetns(t, false, "check", "127.0.0.1:4242", "--udp")
+	if code != exitOK || !strings.Contains(out, "no socket holds this address") || !strings.Contains(out, "udp ") {
 		t.Errorf("free port: exit %d\n%s", code, out)
 	}
 }

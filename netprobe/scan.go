@@ -29,12 +29,6 @@ type Socket struct {
 	addr netip.Addr // Addr parsed once; zero for sockets built elsewhere
 }
 
-// newSocket fills Addr from a parsed address and keeps the parsed form for
-// sorting and grouping.
-func newSocket(proto string, addr netip.Addr, port uint16) Socket {
-	return Socket{Proto: proto, Addr: addr.String(), Port: port, addr: addr}
-}
-
 // Process is a process holding a socket open. One socket can be held by
 // several processes (inherited across fork).
 type Process struct {

@@ -35,7 +35,7 @@ func openSocket(proto string, addr netip.Addr, o sockOpts, uid int) (*probeSocke
 	}
 	switch {
 	case o.ReusePort:
-		err = errors.New("Windows has no SO_REUSEPORT")
+		err = errors.New("no SO_REUSEPORT on Windows")
 	case o.ReuseAddr:
 		err = set(windows.SOL_SOCKET, windows.SO_REUSEADDR, "SO_REUSEADDR")
 	}

@@ -31,7 +31,7 @@ func WriteCases(w io.Writer, rep *Report) {
 // WriteSummary prints the per-engine verdict counts.
 func WriteSummary(w io.Writer, rep *Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "engine\t%s\ttotal\tpass%%\tversion\t\n", strings.Join(Verdicts, "\t"))
+	fmt.Fprintf(tw, "engine\t%s\ttotal\texpected%%\tversion\t\n", strings.Join(Verdicts, "\t"))
 	for _, e := range rep.Engines {
 		total := 0
 		cols := make([]string, len(Verdicts))
@@ -40,11 +40,12 @@ func WriteSummary(w io.Writer, rep *Report) {
 			total += n
 			cols[i] = fmt.Sprint(n)
 		}
-		// PASS, OK, BUG and N-I are all results the file expects.
+		// PASS, OK, BUG and N-I are all results the file expects; N/A
+		// cases are left out of the percentage.
 		expected := rep.Summary[e][Pass] + rep.Summary[e][OK] + rep.Summary[e][Bug] + rep.Summary[e][NI]
 		pct := 0.0
-		if total > 0 {
-			pct = 100 * float64(expected) / float64(total)
+		if judged := total - rep.Summary[e][NA]; judged > 0 {
+			pct = 100 * float64(expected) / float64(judged)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f%%\t%s\t\n", e, strings.Join(cols, "\t"), total, pct, rep.Versions[e])
 	}

@@ -119,7 +119,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	return runQuery(verb, fs.Args(), cfg, *asJSON, *out, stdout, stderr)
+	return runQuery(verb, fs.Args(), cfg, *asJSON, *out, stdin, stdout, stderr)
 }
 
 // interleave moves flags before positional arguments so "info ID --json"

@@ -394,6 +394,16 @@ func TestEndToEndRealKernel(t *testing.T) {
 				t.Errorf("compat core: %v, signal %d, %d bytes of %d", err, c.Signal, len(b), c.ExpectedSize())
 			}
 			os.Remove(compat)
+			if p == "segv" {
+				// debug hands the terminal to gdb; here gdb reads commands
+				// from the pipe.
+				cmd := exec.Command(quirk, "corehook", "debug", m.ID, "--config", conf)
+				cmd.Stdin = strings.NewReader("bt\nquit\n")
+				out, err := cmd.CombinedOutput()
+				if err != nil || !strings.Contains(string(out), "crash_here") {
+					t.Errorf("debug: %v\n%s", err, out)
+				}
+			}
 			info := run(t, dir, quirk, "corehook", "info", fmt.Sprint(cr.pid), "--config", conf)
 			if !strings.Contains(info, m.ID) {
 				t.Errorf("info by pid:\n%s", info)

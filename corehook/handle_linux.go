@@ -310,10 +310,11 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 	if release == nil {
 		release = func() {}
 	}
-	cfg, err := LoadConfig(ha.Config)
-	if err != nil {
-		release()
-		return nil, cfg, err
+	// A broken config must not lose the core: store it with the defaults
+	// and say why in the sidecar and the log.
+	cfg, cfgErr := LoadConfig(ha.Config)
+	if cfgErr != nil {
+		cfg = DefaultConfigValues()
 	}
 	if ha.Store != "" {
 		cfg.Store = ha.Store
@@ -338,6 +339,9 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 		Hostname: c.Hostname, BootID: bootID, DumpMode: c.DumpMode, CoreLimit: ha.RawLimit,
 		ProcVerified: pi.Verified, Pidfd: env.Pidfd != nil, BuildIDs: []BuildID{},
 	}
+	if cfgErr != nil {
+		m.ConfigError = cfgErr.Error()
+	}
 	if pi.Verified {
 		m.Cmdline, m.Cwd, m.Cgroup = pi.Cmdline, pi.Cwd, pi.Cgroup
 	}
@@ -356,6 +360,7 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 		if cfg.HonorCoreLimit {
 			lim.TruncateAt, lim.TruncateWhy = c.CoreLimit, "RLIMIT_CORE"
 		}
+		var err error
 		tmp, err = os.OpenFile(filepath.Join(cfg.Store, ".tmp-"+m.ID), os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
 		if err != nil {
 			release()
@@ -476,6 +481,9 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 	}
 	if _, err := GC(cfg.Store, cfg); err != nil {
 		return m, cfg, fmt.Errorf("gc: %w", err)
+	}
+	if cfgErr != nil {
+		return m, cfg, fmt.Errorf("config (defaults used): %w", cfgErr)
 	}
 	return m, cfg, nil
 }

@@ -399,3 +399,18 @@ func TestHandleProcessSizeMax(t *testing.T) {
 		t.Fatalf("over ProcessSizeMax: %+v", m)
 	}
 }
+
+func TestHandleBrokenConfigKeepsCore(t *testing.T) {
+	root := t.TempDir()
+	fakeCrashProc(t, root, 1000)
+	store := filepath.Join(t.TempDir(), "store")
+	cfgPath := filepath.Join(t.TempDir(), "c.conf")
+	os.WriteFile(cfgPath, []byte("Compress = perhaps\n"), 0o644)
+	ha := testArgs(t, store, 1000)
+	ha.Config = cfgPath
+	core := synthCore(t, 1000)
+	m, _, err := Handle(HandleEnv{ProcRoot: root}, ha, bytes.NewReader(core))
+	if err == nil || m == nil || m.CorePath == "" || !strings.Contains(m.ConfigError, "perhaps") {
+		t.Fatalf("broken config: %v, %+v", err, m)
+	}
+}

@@ -14,7 +14,7 @@ import (
 )
 
 // runQuery runs the coredumpctl-like verbs.
-func runQuery(verb string, args []string, cfg Config, asJSON bool, out string, stdout, stderr io.Writer) int {
+func runQuery(verb string, args []string, cfg Config, asJSON bool, out string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "quirk corehook %s: %v\n", verb, err)
 		return exitFailure
@@ -86,7 +86,7 @@ func runQuery(verb string, args []string, cfg Config, asJSON bool, out string, s
 		if !ok {
 			return exitBadOptions
 		}
-		return debug(&e.Meta, stdout, stderr)
+		return debug(&e.Meta, stdin, stdout, stderr)
 	case "gc":
 		dropped, err := GC(cfg.Store, cfg)
 		for _, d := range dropped {
@@ -140,7 +140,7 @@ func Dump(m *Meta, path string) error {
 	return err
 }
 
-func debug(m *Meta, stdout, stderr io.Writer) int {
+func debug(m *Meta, stdin io.Reader, stdout, stderr io.Writer) int {
 	gdb, err := exec.LookPath("gdb")
 	if err != nil {
 		fmt.Fprintln(stderr, "quirk corehook debug: gdb not found")
@@ -158,7 +158,7 @@ func debug(m *Meta, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	cmd := exec.Command(gdb, m.Exe, core)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	if err := cmd.Run(); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {

@@ -58,6 +58,7 @@ type Meta struct {
 	RootOnly     bool   `json:"root_only"`
 	RootOnlyWhy  string `json:"root_only_why,omitempty"`
 	NoteError    string `json:"note_error,omitempty"`
+	ConfigError  string `json:"config_error,omitempty"`
 	Previous     string `json:"previous,omitempty"` // where the previous pattern's copy went, or why not
 	ReleaseMs    int64  `json:"release_ms"`         // last byte to stdin closed
 	HandleMs     int64  `json:"handle_ms"`
@@ -89,6 +90,9 @@ type Entry struct {
 // List reads every sidecar in store, oldest first.
 func List(store string) ([]Entry, error) {
 	des, err := os.ReadDir(store)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil // nothing crashed yet
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -120,7 +120,7 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 
 func printScan(w io.Writer, res *netprobe.ScanResult) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROTO\tADDRESS\tPORT\tV6ONLY\tUID\tPROCESSES")
+	fmt.Fprintln(tw, "PROTO\tADDRESS\tPORT\tV6ONLY\tUID\tREUSE\tPROCESSES")
 	for _, s := range res.Sockets {
 		v6 := "-"
 		if s.V6Only != nil {
@@ -130,7 +130,7 @@ func printScan(w io.Writer, res *netprobe.ScanResult) {
 		if s.UID >= 0 {
 			uid = fmt.Sprint(s.UID)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", s.Proto, s.Addr, s.Port, v6, uid, processes(s.Processes))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", s.Proto, s.Addr, s.Port, v6, uid, reuse(s), processes(s.Processes))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%d sockets (from %s), %d findings\n", len(res.Sockets), res.Source, len(res.Findings))
@@ -140,6 +140,25 @@ func printScan(w io.Writer, res *netprobe.ScanResult) {
 			fmt.Fprintf(w, "    %s %s\n", s, processes(s.Processes))
 		}
 	}
+}
+
+// reuse shows the SO_REUSEADDR/SO_REUSEPORT flags scan read back ("-" when
+// it did not: only sharing sockets are read, and only as root).
+func reuse(s netprobe.Socket) string {
+	if s.ReuseAddr == nil || s.ReusePort == nil {
+		return "-"
+	}
+	var parts []string
+	if *s.ReuseAddr {
+		parts = append(parts, "addr")
+	}
+	if *s.ReusePort {
+		parts = append(parts, "port")
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, "+")
 }
 
 func processes(ps []netprobe.Process) string {
@@ -260,6 +279,20 @@ func printCheck(w io.Writer, rep *netprobe.CheckReport) {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", a.Proto, a.UID, a.Options, a.Result)
 	}
 	tw.Flush()
+	if rep.HoldersKnown && len(rep.Holders) > 0 {
+		for _, proto := range []string{"tcp", "udp"} {
+			tried, held := false, false
+			for _, a := range rep.Attempts {
+				tried = tried || a.Proto == proto
+			}
+			for _, s := range rep.Holders {
+				held = held || s.Proto == proto
+			}
+			if tried && !held {
+				fmt.Fprintf(w, "(no %s socket holds the port: the %s binds take nothing)\n", proto, proto)
+			}
+		}
+	}
 	if len(rep.Takeable) == 0 {
 		fmt.Fprintln(w, "\nno trial socket could bind next to the holder")
 		return

@@ -47,6 +47,13 @@ int main(void) {
 	return 0;
 }
 `,
+	// A crasher that names itself like our own handler options: the
+	// kernel splits the pattern before expanding %e, and the handler takes
+	// the specifiers from the end, so this must stay one harmless string.
+	"evil": `#include <sys/prctl.h>
+__attribute__((noinline)) void evil_crash(void) { *(volatile int *)0 = 0; }
+int main(void) { prctl(PR_SET_NAME, "-s /tmp/e --x"); evil_crash(); return 0; }
+`,
 	"bigmem": `#include <stdlib.h>
 #include <string.h>
 #include <signal.h>
@@ -275,7 +282,7 @@ func TestEndToEndRealKernel(t *testing.T) {
 	modRoot := strings.TrimSpace(run(t, ".", "go", "env", "GOMOD"))
 	quirk := filepath.Join(dir, "quirk")
 	run(t, filepath.Dir(modRoot), "go", "build", "-o", quirk, "./cmd/quirk")
-	progs := []string{"segv", "abrt", "threads"}
+	progs := []string{"segv", "abrt", "threads", "evil"}
 	// The 1 GiB crash took about 8 s here; it needs the memory, and
 	// QUIRK_COREHOOK_BIGMEM=0 turns it off on a crowded machine.
 	if os.Getenv("QUIRK_COREHOOK_BIGMEM") != "0" && memAvailable() > 3<<30 {
@@ -334,7 +341,8 @@ func TestEndToEndRealKernel(t *testing.T) {
 	}
 
 	// 3. Crash real programs.
-	backtraceWants := map[string]string{"segv": "crash_here", "abrt": "give_up", "threads": "worker_crash", "bigmem": "big_crash"}
+	backtraceWants := map[string]string{"segv": "crash_here", "abrt": "give_up", "threads": "worker_crash", "evil": "evil_crash", "bigmem": "big_crash"}
+	comms := map[string]string{"evil": "-s /tmp/e --x"}
 	for _, p := range progs {
 		t.Run(p, func(t *testing.T) {
 			uid := uint32(nobody)
@@ -343,8 +351,15 @@ func TestEndToEndRealKernel(t *testing.T) {
 			}
 			cr := crash(t, dir, p, uid)
 			m := waitMeta(t, quirk, conf, cr.pid)
-			if m.Signal != int(cr.signal) || m.UID != uid || m.Comm != p || m.Exe != cr.exe {
-				t.Errorf("metadata: signal %d uid %d comm %q exe %q; want %d %d %q %q", m.Signal, m.UID, m.Comm, m.Exe, cr.signal, uid, p, cr.exe)
+			comm := p
+			if c, ok := comms[p]; ok {
+				comm = c
+			}
+			if m.Signal != int(cr.signal) || m.UID != uid || m.Comm != comm || m.Exe != cr.exe {
+				t.Errorf("metadata: signal %d uid %d comm %q exe %q; want %d %d %q %q", m.Signal, m.UID, m.Comm, m.Exe, cr.signal, uid, comm, cr.exe)
+			}
+			if !strings.HasPrefix(m.CorePath, store+"/") {
+				t.Errorf("core stored at %q, outside %s", m.CorePath, store)
 			}
 			if !m.ProcVerified || m.Truncated || m.CorePath == "" {
 				t.Errorf("verified %v truncated %v (%s) core %q dropped %q", m.ProcVerified, m.Truncated, m.TruncatedWhy, m.CorePath, m.Dropped)
@@ -381,7 +396,7 @@ func TestEndToEndRealKernel(t *testing.T) {
 			}
 			// The previous file pattern was honoured: the copy is where the
 			// kernel would have put it, owned like the kernel's own.
-			compat, _ := Expand(admin, Crash{PID: cr.pid, UID: uid, Signal: int(cr.signal), Comm: p, DumpMode: 1}, false)
+			compat, _ := Expand(admin, Crash{PID: cr.pid, UID: uid, Signal: int(cr.signal), Comm: comm, DumpMode: 1}, false)
 			if m.Previous != compat {
 				t.Errorf("previous-pattern copy %q, want %q", m.Previous, compat)
 			}

@@ -344,6 +344,10 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 	}
 	if pi.Verified {
 		m.Cmdline, m.Cwd, m.Cgroup = pi.Cmdline, pi.Cwd, pi.Cgroup
+		if pi.Comm != "" {
+			// %e has '/' replaced by '!'; the verified /proc copy is exact.
+			m.Comm = pi.Comm
+		}
 	}
 	if err := ensureStore(cfg.Store); err != nil {
 		release()

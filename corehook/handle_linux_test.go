@@ -414,3 +414,42 @@ func TestHandleBrokenConfigKeepsCore(t *testing.T) {
 		t.Fatalf("broken config: %v, %+v", err, m)
 	}
 }
+
+// A pidfd that names another process (the crasher was reaped and its PID
+// reused, CVE-2025-4598) makes /proc untrusted: nothing is read from it and
+// the core is root-only.
+func TestHandlePidfdMismatchIsRootOnly(t *testing.T) {
+	root := t.TempDir()
+	fakeCrashProc(t, root, 1000)
+	pidfd, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pidfd.Close()
+	fdinfo := filepath.Join(root, "self", "fdinfo")
+	os.MkdirAll(fdinfo, 0o755)
+	os.WriteFile(filepath.Join(fdinfo, strconv.Itoa(int(pidfd.Fd()))), []byte("pos:\t0\nPid:\t31337\n"), 0o644)
+	store := filepath.Join(t.TempDir(), "store")
+	cfgPath := filepath.Join(t.TempDir(), "c.conf")
+	os.WriteFile(cfgPath, []byte("KeepFree = 0\n"), 0o644)
+	ha := testArgs(t, store, 1000)
+	ha.Config = cfgPath
+	m, _, err := Handle(HandleEnv{ProcRoot: root, Pidfd: pidfd}, ha, bytes.NewReader(synthCore(t, 1000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ProcVerified || !m.RootOnly || m.Cmdline != nil || m.Cwd != "" {
+		t.Fatalf("mismatched pidfd trusted: %+v", m)
+	}
+	fi, _ := os.Stat(m.CorePath)
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("root-only core has mode %v", fi.Mode().Perm())
+	}
+	// The same pidfd naming the crasher is trusted.
+	os.WriteFile(filepath.Join(fdinfo, strconv.Itoa(int(pidfd.Fd()))), []byte("Pid:\t"+strconv.Itoa(testPID)+"\n"), 0o644)
+	ha.Crash.Time++
+	m, _, err = Handle(HandleEnv{ProcRoot: root, Pidfd: pidfd}, ha, bytes.NewReader(synthCore(t, 1000)))
+	if err != nil || !m.ProcVerified || m.RootOnly || len(m.Cmdline) != 2 {
+		t.Fatalf("matching pidfd: %v %+v", err, m)
+	}
+}

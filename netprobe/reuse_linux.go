@@ -2,7 +2,11 @@
 
 package netprobe
 
-import "golang.org/x/sys/unix"
+import (
+	"net/netip"
+
+	"golang.org/x/sys/unix"
+)
 
 // readReuseOptions fills ReuseAddr and ReusePort for the sockets that share
 // an address with another socket. sock_diag does not report these options,
@@ -27,6 +31,43 @@ func readReuseOptions(socks []Socket) {
 }
 
 func readReuse(s *Socket) {
+	borrow(s, func(fd int) bool {
+		ra, errA := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR)
+		rp, errP := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT)
+		if errA != nil || errP != nil {
+			return false
+		}
+		a, p := ra != 0, rp != 0
+		s.ReuseAddr, s.ReusePort = &a, &p
+		return true
+	})
+}
+
+// readV6Only fills V6Only for IPv6 wildcard sockets that lack it, which is
+// every socket of the /proc/net fallback: without it a v6-only "[::]" looks
+// dual-stack and a v4/v6 split goes unreported.
+func readV6Only(socks []Socket) {
+	for i := range socks {
+		s := &socks[i]
+		if s.V6Only != nil || s.ip() != netip.IPv6Unspecified() {
+			continue
+		}
+		borrow(s, func(fd int) bool {
+			v, err := unix.GetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY)
+			if err != nil {
+				return false
+			}
+			b := v != 0
+			s.V6Only = &b
+			return true
+		})
+	}
+}
+
+// borrow copies the socket's descriptor from one of its processes with
+// pidfd_getfd, calls read on the copy until it reports success, and closes
+// the copy.
+func borrow(s *Socket, read func(fd int) bool) {
 	for _, p := range s.Processes {
 		pidfd, err := unix.PidfdOpen(p.PID, 0)
 		if err != nil {
@@ -37,12 +78,9 @@ func readReuse(s *Socket) {
 		if err != nil {
 			continue
 		}
-		ra, errA := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR)
-		rp, errP := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT)
+		ok := read(fd)
 		unix.Close(fd)
-		if errA == nil && errP == nil {
-			a, p := ra != 0, rp != 0
-			s.ReuseAddr, s.ReusePort = &a, &p
+		if ok {
 			return
 		}
 	}

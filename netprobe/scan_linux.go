@@ -27,6 +27,7 @@ func Scan(opts ScanOptions) (*ScanResult, error) {
 	sortSockets(res.Sockets)
 	if !opts.NoProcesses {
 		readReuseOptions(res.Sockets)
+		readV6Only(res.Sockets)
 	}
 	if res.Sockets == nil {
 		res.Sockets = []Socket{}

@@ -214,5 +214,14 @@ func TestScanFindsRealSharing(t *testing.T) {
 				t.Errorf("/proc/net %v (inode %d) != sock_diag %v (inode %d)", s, s.Inode, d, d.Inode)
 			}
 		}
+		// With v6only read back from the sockets themselves, the fallback
+		// finds the same things, the v4/v6 split included.
+		var fromProc []findingKey
+		for _, f := range fallback.Findings {
+			fromProc = append(fromProc, findingKey{f.Kind, f.Proto, f.Port})
+		}
+		if !slices.Equal(fromProc, got) {
+			t.Errorf("/proc/net findings %+v, sock_diag %+v", fromProc, got)
+		}
 	})
 }

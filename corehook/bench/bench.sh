@@ -5,17 +5,21 @@
 # pipe the kernel would use. Prints MB/s, output sizes, speed ratios and the
 # handler's own peak RSS and release delay (from its JSON sidecar).
 #
-# usage: corehook/bench/bench.sh [SIZE_MIB] [RUNS]
+# MIX is "synthetic" (log-like text with random numbers: hard for zstd) or
+# "system" (the text slots hold the bytes of /usr/bin and /usr/lib files).
+#
+# usage: corehook/bench/bench.sh [SIZE_MIB] [RUNS] [MIX]
 set -euo pipefail
 size_mib=${1:-1024}
 runs=${2:-3}
+mix=${3:-synthetic}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/corehook-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
 
 command -v zstd >/dev/null || { echo "bench: zstd CLI not installed" >&2; exit 2; }
-(cd "$root" && go build -o "$work/quirk" ./cmd/quirk && go run ./corehook/bench/gencore "$size_mib" >"$work/core")
+(cd "$root" && go build -o "$work/quirk" ./cmd/quirk && go run ./corehook/bench/gencore "$size_mib" "$mix" >"$work/core")
 bytes=$(stat -c %s "$work/core")
 cat "$work/core" >/dev/null # page cache warm for every contender
 
@@ -59,7 +63,7 @@ sidecar() { # sidecar FIELD: a numeric field of the stored crash's JSON
 	grep -ho "\"$1\": [0-9]*" "$work/best"/*.json | head -n1 | awk '{ print $2 }'
 }
 
-printf 'input: %d bytes (%d MiB), best of %d runs, %s\n\n' "$bytes" "$size_mib" "$runs" "$(uname -r)"
+printf 'input: %d bytes (%d MiB, %s mix), best of %d runs, %s, load %s\n\n' "$bytes" "$size_mib" "$mix" "$runs" "$(uname -r)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-26s %9s %10s %14s %8s %12s %11s\n' contender seconds MB/s on-disk ratio peak-RSS release
 report() { # report NAME SECONDS [RSS_KB RELEASE_MS]
 	local disk mbps

@@ -1,7 +1,13 @@
 // Command gencore writes a synthetic x86_64 ELF core to stdout for the
 // corehook benchmark: SIZE MiB (default 1024) of mappings, about 60% zero
-// pages (what a pipe delivers for untouched memory), 30% text-like data and
-// 10% random bytes, interleaved in 16 MiB mappings.
+// pages (what a pipe delivers for untouched memory), 30% "text" and 10%
+// random bytes, interleaved in 16 MiB mappings.
+//
+// MIX selects the text: "synthetic" (default; log-like words with random
+// numbers, hard to compress) or "system" (the bytes of the files under
+// /usr/bin and /usr/lib, as a real process maps them).
+//
+// usage: gencore [SIZE_MIB] [MIX]
 package main
 
 import (
@@ -10,6 +16,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"sort"
 	"strconv"
 
 	"github.com/quirkcheck/quirk/corehook/internal/synthcore"
@@ -27,13 +35,29 @@ func main() {
 		}
 		mib = n
 	}
+	mix := "synthetic"
+	if len(os.Args) > 2 {
+		mix = os.Args[2]
+	}
 	rnd := rand.New(rand.NewPCG(42, 7))
+	var sys *systemBytes
+	switch mix {
+	case "synthetic":
+	case "system":
+		sys = newSystemBytes()
+	default:
+		fmt.Fprintln(os.Stderr, "gencore: MIX is synthetic or system")
+		os.Exit(2)
+	}
 	var maps []synthcore.Mapping
 	for i := 0; i < mib/16; i++ {
 		var fill func(io.Writer) error
 		switch i % 10 {
 		case 0, 3, 6:
 			fill = text(rnd)
+			if sys != nil {
+				fill = sys.fill
+			}
 		case 8:
 			fill = random(rnd)
 		default:
@@ -82,4 +106,56 @@ func random(rnd *rand.Rand) func(io.Writer) error {
 		_, err := w.Write(buf)
 		return err
 	}
+}
+
+// systemBytes cycles through the regular files under /usr/bin and /usr/lib.
+type systemBytes struct {
+	files []string
+	next  int
+	cur   *os.File
+}
+
+func newSystemBytes() *systemBytes {
+	s := &systemBytes{}
+	for _, root := range []string{"/usr/bin", "/usr/lib"} {
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				s.files = append(s.files, p)
+			}
+			return nil
+		})
+	}
+	sort.Strings(s.files)
+	if len(s.files) == 0 {
+		fmt.Fprintln(os.Stderr, "gencore: no files under /usr/bin or /usr/lib")
+		os.Exit(1)
+	}
+	return s
+}
+
+func (s *systemBytes) Read(p []byte) (int, error) {
+	for {
+		if s.cur == nil {
+			f, err := os.Open(s.files[s.next%len(s.files)])
+			s.next++
+			if err != nil {
+				continue
+			}
+			s.cur = f
+		}
+		n, err := s.cur.Read(p)
+		if n > 0 {
+			return n, nil
+		}
+		s.cur.Close()
+		s.cur = nil
+		if err != nil && err != io.EOF {
+			continue
+		}
+	}
+}
+
+func (s *systemBytes) fill(w io.Writer) error {
+	_, err := io.CopyN(w, s, mapping)
+	return err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -115,6 +116,9 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Shell, opts Options, arg0 s
 	// Messages name the generated file; "batch" reads better than a
 	// temporary path that no longer exists.
 	out.stderr = bytes.ReplaceAll(out.stderr, []byte(script), []byte("batch"))
+	// bash: "batch: line 7: -1: substring expression < 0" reads as
+	// "$0: -1: substring expression < 0", the way "bash -c" reports it.
+	out.stderr = bashBatchLine.ReplaceAll(out.stderr, []byte(strings.ReplaceAll(arg0, "$", "$$")+": "))
 	stdouts, stderrs := splitMarked(out.stdout), splitMarked(out.stderr)
 	settled := 0
 	for _, i := range chunk {
@@ -154,6 +158,8 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Shell, opts Options, arg0 s
 	}
 	return settled, nil
 }
+
+var bashBatchLine = regexp.MustCompile(`batch: line [0-9]+: `)
 
 // command is the argv that runs src under the shell with $0=arg0.
 func (sh *Shell) command(src string, opts Options, arg0 string, args ...string) []string {

@@ -74,7 +74,8 @@ type Options struct {
 	// the batch carries on.
 	CPUSeconds int
 
-	// MaxProcs is RLIMIT_NPROC for the sandbox user. Zero means 64.
+	// MaxProcs is RLIMIT_NPROC for the sandbox user. Zero means 256: it
+	// counts every process of that user, including other sandboxes.
 	// The limit only holds for an unprivileged user, which is why quirk
 	// drops to uid/gid 65534 when it runs as root.
 	MaxProcs int
@@ -114,7 +115,7 @@ func (o Options) maxProcs() int {
 	if o.MaxProcs > 0 {
 		return o.MaxProcs
 	}
-	return 64
+	return 256
 }
 
 func (o Options) fileSizeKiB() int {

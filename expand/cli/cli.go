@@ -28,7 +28,7 @@ const (
 )
 
 // Usage is the one-line synopsis.
-const Usage = "expand [--shells LIST] [--json] [--arg0 NAME] [--setup CODE] 'WORD' [-- ARG ...] | --script FILE [-- ARG ...] | --spec PATH"
+const Usage = "expand [flags] WORD [-- ARG ...] | --script FILE | --spec PATH"
 
 const help = `Usage:
   quirk expand [flags] 'WORD' [-- ARG ...]

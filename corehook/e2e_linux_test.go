@@ -327,7 +327,8 @@ func TestEndToEndRealKernel(t *testing.T) {
 	// 2. Install, with the previous pattern kept working.
 	conf := filepath.Join(dir, "c")
 	store := filepath.Join(dir, "s")
-	if err := os.WriteFile(conf, []byte("Store = "+store+"\nPrevious = keep\nCompress = yes\nMaxUse = infinity\nKeepFree = 0\n"), 0o644); err != nil {
+	logFile := filepath.Join(dir, "log")
+	if err := os.WriteFile(conf, []byte("Store = "+store+"\nPrevious = keep\nCompress = yes\nMaxUse = infinity\nKeepFree = 0\nLog = "+logFile+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := run(t, dir, quirk, "corehook", "install", "--config", conf)
@@ -424,6 +425,18 @@ func TestEndToEndRealKernel(t *testing.T) {
 				t.Errorf("info by pid:\n%s", info)
 			}
 			t.Logf("%s", info)
+			// One log line per crash, written after the sidecar.
+			var logged bool
+			for i := 0; i < 100 && !logged; i++ {
+				b, _ := os.ReadFile(logFile)
+				logged = strings.Contains(string(b), fmt.Sprintf("pid %d (", cr.pid))
+				if !logged {
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+			if !logged {
+				t.Errorf("no log line for pid %d in %s", cr.pid, logFile)
+			}
 		})
 	}
 

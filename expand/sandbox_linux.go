@@ -40,6 +40,13 @@ func probeIsolation(bash string) {
 		}
 		var user uintptr
 		if os.Geteuid() != 0 {
+			if landlockVersion() > 0 {
+				// An unprivileged user needs a user namespace for the
+				// others, and Go maps it by writing /proc/PID/uid_map from
+				// the starting thread, which Landlock has already closed.
+				isolationNotes = append(isolationNotes, "not root: no PID or network namespace (Landlock confinement is used instead)")
+				return
+			}
 			user = syscall.CLONE_NEWUSER
 		}
 		// A PID namespace makes the shell the init of its own tree: when

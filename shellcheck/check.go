@@ -135,9 +135,16 @@ func Check(filename string, src []byte, opts Options) (res *Result, err error) {
 	if err != nil {
 		ie := &InputError{Filename: filename, Msg: "parse error: " + err.Error()}
 		var perr syntax.ParseError
-		if errors.As(err, &perr) {
+		var lerr syntax.LangError
+		switch {
+		case errors.As(err, &perr):
 			ie.Line, ie.Col = int(perr.Pos.Line()), int(perr.Pos.Col())
 			ie.Msg = "parse error: " + perr.Text
+		case errors.As(err, &lerr):
+			// "floating point arithmetic is a zsh feature; tried parsing
+			// as bash": a shebang or --shell may be all that is missing.
+			ie.Line, ie.Col = int(lerr.Pos.Line()), int(lerr.Pos.Col())
+			ie.Msg = "parse error: " + strings.TrimPrefix(lerr.Error(), lerr.Filename+":"+lerr.Pos.String()+": ") + " (set the dialect with a shebang or --shell)"
 		}
 		return nil, ie
 	}

@@ -31,6 +31,7 @@ func TestInputErrors(t *testing.T) {
 		{"latin1", "#!/bin/sh\necho caf\xe9\n", 2, "not valid UTF-8"},
 		{"crlf", "#!/bin/sh\r\necho hi\r\n", 1, "CRLF line endings"},
 		{"parse", "#!/bin/bash\nif true; then\necho \"${@:0}\"\n", 2, "`if` statement must end with `fi`"},
+		{"zsh feature in bash", "#!/bin/bash\necho $((1.5 + 2))\n", 2, "floating point arithmetic is a zsh feature; tried parsing as bash (set the dialect"},
 		{"unclosed quote", "#!/bin/bash\necho 'abc\n", 2, "parse error"},
 	}
 	for _, tt := range tests {

@@ -58,11 +58,17 @@ func runListToScalar(p *analysis.Pass) {
 			// a space, so the fix changes nothing in bash.
 			Unsafe: ifsChanged,
 		}
+		msg := fmt.Sprintf(`assigning %s to %s joins the arguments with a space in bash, mksh and ksh but with the first IFS character in dash, zsh and BusyBox ash; write "%s" to join, or an array to keep them apart`,
+			p.Text(e), ref.Assign.Name.Value, starVersion(p, e))
+		if ref.IsArrayAll() {
+			// Arrays are not POSIX; the trap is that IFS is ignored.
+			msg = fmt.Sprintf(`assigning %s to %s joins the elements with a space whatever IFS holds; write "%s" to join with the first IFS character, or %s=("%s") to keep them apart`,
+				p.Text(e), ref.Assign.Name.Value, starVersion(p, e), ref.Assign.Name.Value, p.Text(e))
+		}
 		p.Report(analysis.Diagnostic{
-			Start: offset(e),
-			End:   end(e),
-			Message: fmt.Sprintf(`assigning %s to %s joins the arguments with a space in bash, mksh and ksh but with the first IFS character in dash, zsh and BusyBox ash; write "%s" to join, or an array to keep them apart`,
-				p.Text(e), ref.Assign.Name.Value, starVersion(p, e)),
+			Start:   offset(e),
+			End:     end(e),
+			Message: msg,
 			Expr:  `"` + p.Text(e) + `"`,
 			Fixes: []analysis.SuggestedFix{fix},
 		})

@@ -5,7 +5,7 @@ f() {
 	z="--${@:2}"                 # want `assigning \$\{@:2\} to z`
 }
 a=(1 2)
-b="${a[@]}"                    # want `assigning \$\{a\[@\]\} to b`
+b="${a[@]}"                    # want `assigning \$\{a\[@\]\} to b joins the elements with a space whatever IFS holds`
 # Arrays, "$*", single elements and counts stay silent.
 args=("$@")
 s="$*"

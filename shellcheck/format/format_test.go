@@ -242,6 +242,7 @@ func TestTTY(t *testing.T) {
 	out := string(write(t, "tty", check(t, "t.sh", script)))
 	for _, want := range []string{
 		"In t.sh line 2:\n echo \"${@:0}\" $1\n       ^----^ QK5001 (warning)",
+		"  Hint: start at 1",
 		"Possible fix (check the meaning)",
 		"quirk explain QK5001 -- ",
 	} {

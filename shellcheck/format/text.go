@@ -39,6 +39,9 @@ func writeTTY(w io.Writer, results []*shellcheck.Result, opts Options) error {
 			}
 			indent := strings.Repeat(" ", visualCol(line, start.Col))
 			fmt.Fprintf(bw, "%s%s\n", indent, paint(colors[d.Severity], fmt.Sprintf("%s %s (%s): %s", marker, d.Code, d.Severity, d.Message)))
+			if a := shellcheck.Lookup(d.Code); a != nil {
+				fmt.Fprintf(bw, "%s  Hint: %s\n", indent, a.Hint)
+			}
 			for _, e := range d.Evidence {
 				fmt.Fprintf(bw, "%s  confirmed: %s\n", indent, e)
 			}
@@ -62,7 +65,7 @@ func writeTTY(w io.Writer, results []*shellcheck.Result, opts Options) error {
 		fmt.Fprintf(bw, "\nFor more information:\n")
 		for _, c := range codes {
 			a := shellcheck.Lookup(c)
-			fmt.Fprintf(bw, "  quirk explain %s -- %s\n", c, a.Hint)
+			fmt.Fprintf(bw, "  quirk explain %s -- %s\n", c, a.Title())
 		}
 	}
 	return bw.Flush()

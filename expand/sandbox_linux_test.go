@@ -30,12 +30,12 @@ func TestSandbox(t *testing.T) {
 	for _, engine := range []string{"bash", Mvdan} {
 		t.Run(engine, func(t *testing.T) {
 			t.Run("write outside", func(t *testing.T) {
+				if engine == "bash" && landlockMissing() {
+					t.Skip("no Landlock: an unprivileged user may still write world-writable directories")
+				}
 				r := evalOne(t, engine, WordCase{Setup: "echo pwned > " + shellQuote(written), Word: "done"}, Options{})
 				if _, err := os.Stat(written); err == nil {
 					t.Fatalf("%s wrote %s", engine, written)
-				}
-				if engine == "bash" && landlockMissing() {
-					t.Skip("no Landlock: an unprivileged user may still write world-writable directories")
 				}
 				if r.Stderr == "" {
 					t.Errorf("no error message for the refused write (status %d)", r.Status)

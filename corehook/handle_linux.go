@@ -589,6 +589,8 @@ func previousTarget(env HandleEnv, cfg Config, c Crash, pi *procInfo, sys Sysctl
 			}
 			return name
 		}
+	case KindSocket:
+		return nil, func(*streamResult) string { return "not kept: socket patterns cannot be chained" }
 	case KindPipe:
 		if IsOurPattern(prev) {
 			return nil, nil

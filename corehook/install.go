@@ -20,7 +20,7 @@ const (
 
 // Errors that install and uninstall return so callers can tell them apart.
 var (
-	ErrForeignHandler = errors.New("core_pattern pipes to another handler")
+	ErrForeignHandler = errors.New("core_pattern sends cores to another handler")
 	ErrChanged        = errors.New("kernel values changed since install")
 	ErrNotInstalled   = errors.New("corehook is not installed")
 )
@@ -252,7 +252,8 @@ func Install(opts InstallOptions) (*InstallResult, error) {
 		st, _ := ReadState(storeOf(current, opts.Store))
 		return &InstallResult{AlreadyInstalled: true, Pattern: current, State: st}, nil
 	}
-	if Kind(current) == KindPipe && !opts.Force {
+	// A socket pattern (@, @@) is a handler too, e.g. systemd's.
+	if Kind(current) != KindFile && !opts.Force {
 		return nil, fmt.Errorf("%w (%q); use --force to replace it (it is saved and restored on uninstall)", ErrForeignHandler, current)
 	}
 	patternStore := opts.Store

@@ -124,6 +124,14 @@ func TestInstallRefusesForeignPipe(t *testing.T) {
 	}
 }
 
+func TestInstallRefusesSocketHandler(t *testing.T) {
+	root := fakeProc(t, "@@/run/systemd/coredump-kernel\n", "6.18.0")
+	store := filepath.Join(t.TempDir(), "cores")
+	if _, err := Install(InstallOptions{ProcRoot: root, Store: store, Binary: "/q"}); !errors.Is(err, ErrForeignHandler) {
+		t.Fatalf("install over a socket handler: %v", err)
+	}
+}
+
 func TestUninstallKeepsNewcomer(t *testing.T) {
 	root := fakeProc(t, "core\n", "6.18.0")
 	store := filepath.Join(t.TempDir(), "cores")

@@ -1,6 +1,7 @@
 package expand
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -58,6 +59,8 @@ var confirmTable = []struct {
 	{"", `-n "$1"`, []string{"-e"}, []string{"-n", "-e"}, ""},
 	{"", `"${x"`, nil, failed, ""},
 	{"", `*`, nil, []string{"*"}, ""},
+	{"IFS=:; x=a::b:", `$x`, nil, []string{"a", "", "b"}, "non-whitespace IFS drops empty fields"},
+	{"", `"${@/ /_}"`, threeArgs, []string{"a", "b_c", "d"}, ""},
 }
 
 func TestConfirmBashAndMvdan(t *testing.T) {
@@ -268,5 +271,42 @@ func TestEvalEngines(t *testing.T) {
 	}
 	if _, err := EvalEngines(t.Context(), []string{"bash", "tcsh"}, cases, Options{}); err == nil || !strings.Contains(err.Error(), "tcsh") {
 		t.Errorf("unknown engine: err %v", err)
+	}
+}
+
+// TestMvdanPanicRecovered: mvdan.cc/sh v3.14.1 panics on "shift -1"; the
+// engine turns that into an error result, and bash reports a shell error.
+func TestMvdanPanicRecovered(t *testing.T) {
+	cases := []WordCase{{Setup: "shift -1", Word: `"$#"`, Args: threeArgs}, {Word: `"ok"`}}
+	rs, err := EvalWords(t.Context(), Mvdan, cases, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(rs[0].Err, ErrEnginePanic) {
+		t.Errorf("shift -1: err %v, fields %s (if mvdan no longer panics, drop this test)", rs[0].Err, FieldString(rs[0]))
+	}
+	if FieldString(rs[1]) != "<ok>" {
+		t.Errorf("the case after the panic: %s", FieldString(rs[1]))
+	}
+}
+
+func TestScriptsIsolated(t *testing.T) {
+	needShell(t, "bash")
+	rs, err := EvalScripts(t.Context(), "bash", []ScriptCase{
+		{Script: "echo one > f; echo \"$0 $#\"", Arg0: "s.sh", Args: []string{"x"}},
+		{Script: "cat f 2>/dev/null || echo fresh; exit 3"},
+		{Script: "echo $(echo sub)"},
+	}, Options{Commands: []string{"cat"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs[0].Stdout != "s.sh 1\n" || rs[0].Status != 0 {
+		t.Errorf("script 0: %q status %d", rs[0].Stdout, rs[0].Status)
+	}
+	if rs[1].Stdout != "fresh\n" || rs[1].Status != 3 {
+		t.Errorf("script 1 saw the previous script's file or lost its status: %q status %d", rs[1].Stdout, rs[1].Status)
+	}
+	if !errors.Is(rs[2].Err, ErrExecRefused) {
+		t.Errorf("command substitution in a script without AllowExec: %v", rs[2].Err)
 	}
 }

@@ -71,6 +71,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		timeout   = fs.Duration("timeout", 10*time.Second, "wall-clock budget of each shell process")
 		files     = fs.String("files", "", "comma-separated names of empty files created in the working directory (for globs)")
 		verbose   = fs.Bool("v", false, "show go-cmp diffs, sandbox notes and stderr in full")
+		cmpStderr = fs.Bool("compare-stderr", false, "with --script, stderr must match too (messages usually name the shell)")
 	)
 	positional, posArgs, err := parseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -138,7 +139,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "quirk expand: %v\n", err)
 			return ExitError
 		}
-		return out.script(ctx, string(src), *arg0, posArgs, engines, opts)
+		return out.script(ctx, string(src), *arg0, posArgs, engines, opts, expand.CompareMode{ExactStatus: true, Stderr: *cmpStderr})
 	default:
 		return out.word(ctx, expand.WordCase{Setup: *setup, Word: *word, Arg0: *arg0, Args: posArgs}, engines, opts)
 	}
@@ -284,7 +285,7 @@ func (o *runner) word(ctx context.Context, c expand.WordCase, engines []string, 
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", r.Engine, r.Status, fields, r.Version)
 		}
 		tw.Flush()
-		o.verdict(results, cmp)
+		o.verdict(results, cmp, expand.CompareMode{})
 	}
 	if anyFailed(results) {
 		return ExitError
@@ -295,7 +296,7 @@ func (o *runner) word(ctx context.Context, c expand.WordCase, engines []string, 
 	return ExitAgree
 }
 
-func (o *runner) script(ctx context.Context, src, arg0 string, args, engines []string, opts expand.Options) int {
+func (o *runner) script(ctx context.Context, src, arg0 string, args, engines []string, opts expand.Options, mode expand.CompareMode) int {
 	sc := expand.ScriptCase{Script: src, Arg0: arg0, Args: args}
 	results, ok := o.evalAll(ctx, engines, func(e string) (expand.Result, error) {
 		rs, err := expand.EvalScripts(ctx, e, []expand.ScriptCase{sc}, opts)
@@ -307,7 +308,7 @@ func (o *runner) script(ctx context.Context, src, arg0 string, args, engines []s
 	if !ok {
 		return ExitError
 	}
-	cmp := expand.Compare(results, expand.CompareMode{ExactStatus: true})
+	cmp := expand.Compare(results, mode)
 	if o.json {
 		doc := struct {
 			Arg0    string       `json:"arg0"`
@@ -331,7 +332,7 @@ func (o *runner) script(ctx context.Context, src, arg0 string, args, engines []s
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", r.Engine, r.Status, clip(outText, 60), clip(firstLine(r.Stderr), 60))
 		}
 		tw.Flush()
-		o.verdict(results, cmp)
+		o.verdict(results, cmp, mode)
 	}
 	if anyFailed(results) {
 		return ExitError
@@ -395,7 +396,7 @@ func (o *runner) spec(ctx context.Context, path string, engines []string, opts e
 }
 
 // verdict prints which engines agree, grouped by outcome.
-func (o *runner) verdict(results []expand.Result, cmp expand.Comparison) {
+func (o *runner) verdict(results []expand.Result, cmp expand.Comparison, mode expand.CompareMode) {
 	if cmp.Agree {
 		fmt.Fprintf(o.stdout, "all %d engines agree\n", len(results))
 	} else {
@@ -407,7 +408,7 @@ func (o *runner) verdict(results []expand.Result, cmp expand.Comparison) {
 			}
 			group := []string{results[i].Engine}
 			for j := i + 1; j < len(results); j++ {
-				if !seen[j] && expand.Compare([]expand.Result{results[i], results[j]}, expand.CompareMode{}).Agree {
+				if !seen[j] && expand.Compare([]expand.Result{results[i], results[j]}, mode).Agree {
 					seen[j] = true
 					group = append(group, results[j].Engine)
 				}

@@ -69,8 +69,8 @@ func runListToScalar(p *analysis.Pass) {
 			Start:   offset(e),
 			End:     end(e),
 			Message: msg,
-			Expr:  `"` + p.Text(e) + `"`,
-			Fixes: []analysis.SuggestedFix{fix},
+			Expr:    `"` + p.Text(e) + `"`,
+			Fixes:   []analysis.SuggestedFix{fix},
 		})
 	}
 }

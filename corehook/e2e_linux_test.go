@@ -133,7 +133,7 @@ func guardKnobs(t *testing.T) map[string][]byte {
 	t.Helper()
 	sys := Sysctl{ProcRoot: "/proc"}
 	saved := map[string][]byte{}
-	knobs := []string{KnobCorePattern, KnobCorePipeLimit, KnobSuidDumpable}
+	knobs := []string{KnobCorePattern, KnobCorePipeLimit, KnobSuidDumpable, KnobCoreUsesPID}
 	for _, k := range knobs {
 		b, err := sys.Read(k)
 		if err != nil {
@@ -322,6 +322,29 @@ func TestEndToEndRealKernel(t *testing.T) {
 		t.Fatalf("kernel core owner %d mode %v", owner, fi.Mode().Perm())
 	}
 	os.Remove(want)
+
+	// The kernel's escaping of a hostile comm and its core_uses_pid suffix
+	// (no %p in this pattern) must match Expand too.
+	host, _ := os.Hostname()
+	if err := sys.Write(KnobCorePattern, adm+"/c.%e.%h"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sys.Write(KnobCoreUsesPID, "1"); err != nil {
+		t.Fatal(err)
+	}
+	ref = crash(t, dir, "evil", nobody)
+	want, _ = Expand(adm+"/c.%e.%h", Crash{PID: ref.pid, Comm: "-s /tmp/e --x", Hostname: host}, true)
+	if _, err := os.Stat(want); err != nil {
+		ls, _ := os.ReadDir(adm)
+		t.Fatalf("the kernel did not write %s: %v; dir has %v", want, err, ls)
+	}
+	os.Remove(want)
+	if err := sys.Restore(KnobCoreUsesPID, original[KnobCoreUsesPID]); err != nil {
+		t.Fatal(err)
+	}
+	if err := sys.Write(KnobCorePattern, admin); err != nil {
+		t.Fatal(err)
+	}
 	adminRaw, _ := sys.Read(KnobCorePattern)
 
 	// 2. Install, with the previous pattern kept working.

@@ -41,7 +41,7 @@ func newSandbox(opts Options) (*sandbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox needs bash to apply resource limits: %w", err)
 	}
-	root, err := os.MkdirTemp("", "quirk-expand-")
+	root, err := os.MkdirTemp(sandboxParent(), "quirk-expand-")
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
@@ -52,6 +52,38 @@ func newSandbox(opts Options) (*sandbox, error) {
 	}
 	sb.notes = platformNotes(bash.Path)
 	return sb, nil
+}
+
+// sandboxParent is where sandboxes are made. The unprivileged sandbox user
+// must be able to reach the sandbox, so a private $TMPDIR (a 0700 directory,
+// as test harnesses and systemd's PrivateTmp give) is passed over for /tmp.
+func sandboxParent() string {
+	for _, dir := range []string{os.TempDir(), "/tmp", "/var/tmp"} {
+		if worldTraversable(dir) {
+			return dir
+		}
+	}
+	return os.TempDir()
+}
+
+// worldTraversable reports whether every directory from dir up to the root
+// lets others through (o+x).
+func worldTraversable(dir string) bool {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	for {
+		info, err := os.Stat(d)
+		if err != nil || !info.IsDir() || info.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return true
+		}
+		d = parent
+	}
 }
 
 func (sb *sandbox) populate(bashPath string) error {

@@ -19,16 +19,6 @@ import (
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
 )
 
-// Vectors are the argument lists every expression is tried with: none, one,
-// three with a space, a leading dash, and a glob character.
-var Vectors = [][]string{
-	{},
-	{"a"},
-	{"a", "b c", "d"},
-	{"-n"},
-	{"*"},
-}
-
 // globFiles exist in the sandbox's working directory so that an unquoted
 // "*" visibly expands.
 var globFiles = []string{"file1", "file2"}
@@ -186,7 +176,7 @@ func casesFor(d analysis.Diagnostic, arg0 string) []expand.WordCase {
 		// The join of an assignment: compare the shells, with a non-space IFS.
 		add(join(d.Setup, "IFS=,; x="+d.Expr), `"$x"`, "a", "b c", "d")
 	default:
-		for _, v := range Vectors {
+		for _, v := range expand.SampleArgv {
 			add(d.Setup, d.Expr, v...)
 		}
 	}

@@ -49,7 +49,7 @@ cd "$*"
 `
 	res := checkAndConfirm(t, "run.sh", src)
 	want := map[string]string{
-		"QK5001": `"${@:0:1}" → <run.sh>`,
+		"QK5001": `with run.sh one: "${@:0:1}" → <run.sh>`,
 		"QK5004": `with run.sh: ${@: -1} → <run.sh>`,
 		"QK5002": `with run.sh a 'b c' d: "${@:-1}" → <a><b c><d>`,
 		"QK5005": `with run.sh 1 2: shift 3; "$#" → <2>`,
@@ -89,7 +89,7 @@ func TestConfirmDash(t *testing.T) {
 	}
 	joined := strings.Join(all, "\n")
 	for _, want := range []string{
-		`QK5006: dash with d.sh a: "${@:2}" → (error) (bash: (no fields))`,
+		`QK5006: dash with d.sh one: "${@:2}" → (error) (bash: (no fields))`,
 		`${#@} → <7> (bash: <3>)`,
 		`"${!#}" → <> (bash: <d>)`,
 		`QK5005: dash with d.sh 1: shift 2; "$#" → (error) (bash: <1>)`,

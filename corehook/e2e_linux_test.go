@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -53,6 +54,18 @@ int main(void) {
 	"evil": `#include <sys/prctl.h>
 __attribute__((noinline)) void evil_crash(void) { *(volatile int *)0 = 0; }
 int main(void) { prctl(PR_SET_NAME, "-s /tmp/e --x"); evil_crash(); return 0; }
+`,
+	// The zero bomb (facts §11): 4 GiB of untouched mapping arrive through
+	// the pipe as literal zeros from a process with a few KiB of RSS.
+	"zerobomb": `#include <sys/mman.h>
+#include <stdlib.h>
+__attribute__((noinline)) void bomb(char *m) { m[0] = 1; m[(1UL << 32) - 1] = 1; abort(); }
+int main(void) {
+	char *m = mmap(0, 1UL << 32, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED) return 2;
+	bomb(m);
+	return 0;
+}
 `,
 	"bigmem": `#include <stdlib.h>
 #include <string.h>
@@ -282,7 +295,7 @@ func TestEndToEndRealKernel(t *testing.T) {
 	modRoot := strings.TrimSpace(run(t, ".", "go", "env", "GOMOD"))
 	quirk := filepath.Join(dir, "quirk")
 	run(t, filepath.Dir(modRoot), "go", "build", "-o", quirk, "./cmd/quirk")
-	progs := []string{"segv", "abrt", "threads", "evil"}
+	progs := []string{"segv", "abrt", "threads", "evil", "zerobomb"}
 	// The 1 GiB crash took about 8 s here; it needs the memory, and
 	// QUIRK_COREHOOK_BIGMEM=0 turns it off on a crowded machine.
 	if os.Getenv("QUIRK_COREHOOK_BIGMEM") != "0" && memAvailable() > 3<<30 {
@@ -365,7 +378,7 @@ func TestEndToEndRealKernel(t *testing.T) {
 	}
 
 	// 3. Crash real programs.
-	backtraceWants := map[string]string{"segv": "crash_here", "abrt": "give_up", "threads": "worker_crash", "evil": "evil_crash", "bigmem": "big_crash"}
+	backtraceWants := map[string]string{"segv": "crash_here", "abrt": "give_up", "threads": "worker_crash", "evil": "evil_crash", "zerobomb": "bomb", "bigmem": "big_crash"}
 	comms := map[string]string{"evil": "-s /tmp/e --x"}
 	for _, p := range progs {
 		t.Run(p, func(t *testing.T) {
@@ -396,6 +409,9 @@ func TestEndToEndRealKernel(t *testing.T) {
 			if !found {
 				t.Errorf("build-ids %+v lack %s %s", m.BuildIDs, cr.exe, wantID)
 			}
+			if p == "zerobomb" && (m.Size < 1<<32 || m.DiskSize > 4<<20) {
+				t.Errorf("zero bomb: %d bytes stored in %d on disk", m.Size, m.DiskSize)
+			}
 			if p == "threads" && m.Threads < 5 {
 				t.Errorf("threads = %d, want 5", m.Threads)
 			}
@@ -424,13 +440,17 @@ func TestEndToEndRealKernel(t *testing.T) {
 			if m.Previous != compat {
 				t.Errorf("previous-pattern copy %q, want %q", m.Previous, compat)
 			}
-			b, err := os.ReadFile(compat)
+			cf, err := os.Open(compat)
 			if err != nil {
 				t.Fatalf("compat core: %v", err)
 			}
-			c, err := elfcore.Parse(b)
-			if err != nil || c.Signal != int(cr.signal) || uint64(len(b)) != c.ExpectedSize() {
-				t.Errorf("compat core: %v, signal %d, %d bytes of %d", err, c.Signal, len(b), c.ExpectedSize())
+			fi, _ := cf.Stat()
+			head := make([]byte, 1<<20)
+			n, _ := io.ReadFull(cf, head)
+			cf.Close()
+			c, err := elfcore.Parse(head[:n])
+			if err != nil || c.Signal != int(cr.signal) || uint64(fi.Size()) != c.ExpectedSize() || fi.Size() != m.Size {
+				t.Errorf("compat core: %v, signal %d, %d bytes, headers say %d, store has %d", err, c.Signal, fi.Size(), c.ExpectedSize(), m.Size)
 			}
 			os.Remove(compat)
 			if p == "segv" {

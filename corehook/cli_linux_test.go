@@ -51,6 +51,17 @@ func TestCLIQueries(t *testing.T) {
 	if code, _, _ := runMain(t, "info", "nosuch", "--store", store); code != exitBadOptions {
 		t.Errorf("info of an unknown id: exit %d", code)
 	}
+	// A sidecar pointing outside the store is refused, not followed.
+	side := filepath.Join(store, m.ID+".json")
+	b, _ := os.ReadFile(side)
+	os.WriteFile(side, bytes.Replace(b, []byte(m.CorePath), []byte("/etc/passwd"), 1), 0o600)
+	other := filepath.Join(t.TempDir(), "leak")
+	if code, _, stderr := runMain(t, "dump", m.ID, "-o", other, "--store", store); code != exitBadOptions || !strings.Contains(stderr, "outside the store") {
+		t.Errorf("dump of a tampered sidecar: %d %s", code, stderr)
+	}
+	if _, err := os.Stat(other); err == nil {
+		t.Error("a tampered sidecar's core_path was dumped")
+	}
 	if code, _, _ := runMain(t, "frobnicate"); code != exitBadSyntax {
 		t.Errorf("unknown verb: exit %d", code)
 	}

@@ -444,36 +444,16 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 	// the process held more privilege than that uid.
 	m.RootOnly, m.RootOnlyWhy = rootOnly(c, pi, res)
 
-	var stored string
+	// A failure here still leaves the sidecar: what crashed is never lost.
+	var storeErr error
 	if dst != nil && m.Dropped == "" && res.WriteErr == nil {
-		if err := dst.Finish(int64(m.Size)); err != nil {
-			return m, cfg, err
+		storeErr = finishCore(cfg, m, dst, tmp)
+		if storeErr == nil {
+			tmp.Close()
+			tmp = nil
+		} else {
+			m.Dropped = "store error: " + storeErr.Error()
 		}
-		m.DiskSize = dst.DiskBytes()
-		if fi, err := tmp.Stat(); err == nil {
-			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-				m.DiskSize = st.Blocks * 512
-			}
-		}
-		name := m.ID + ".core"
-		if m.Compression == "zstd" {
-			name += ".zst"
-		}
-		stored = filepath.Join(cfg.Store, name)
-		if err := setAccess(tmp, m); err != nil {
-			return m, cfg, err
-		}
-		if cfg.Sync {
-			if err := tmp.Sync(); err != nil {
-				return m, cfg, err
-			}
-		}
-		if err := os.Rename(tmp.Name(), stored); err != nil {
-			return m, cfg, err
-		}
-		tmp.Close()
-		tmp = nil
-		m.CorePath = stored
 	}
 	m.HandleMs = time.Since(start).Milliseconds()
 	var ru syscall.Rusage
@@ -481,15 +461,47 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 		m.PeakRSSKB = ru.Maxrss
 	}
 	if err := writeSidecar(cfg.Store, m, cfg.Sync); err != nil {
-		return m, cfg, err
+		return m, cfg, errors.Join(storeErr, err)
 	}
 	if _, err := GC(cfg.Store, cfg); err != nil {
-		return m, cfg, fmt.Errorf("gc: %w", err)
+		return m, cfg, errors.Join(storeErr, fmt.Errorf("gc: %w", err))
 	}
 	if cfgErr != nil {
-		return m, cfg, fmt.Errorf("config (defaults used): %w", cfgErr)
+		return m, cfg, errors.Join(storeErr, fmt.Errorf("config (defaults used): %w", cfgErr))
 	}
-	return m, cfg, nil
+	return m, cfg, storeErr
+}
+
+// finishCore flushes the temporary core, sets its owner and mode, and
+// renames it to its final name in the store.
+func finishCore(cfg Config, m *Meta, dst sink, tmp *os.File) error {
+	if err := dst.Finish(m.Size); err != nil {
+		return err
+	}
+	m.DiskSize = dst.DiskBytes()
+	if fi, err := tmp.Stat(); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			m.DiskSize = st.Blocks * 512
+		}
+	}
+	name := m.ID + ".core"
+	if m.Compression == "zstd" {
+		name += ".zst"
+	}
+	if err := setAccess(tmp, m); err != nil {
+		return err
+	}
+	if cfg.Sync {
+		if err := tmp.Sync(); err != nil {
+			return err
+		}
+	}
+	stored := filepath.Join(cfg.Store, name)
+	if err := os.Rename(tmp.Name(), stored); err != nil {
+		return err
+	}
+	m.CorePath = stored
+	return nil
 }
 
 func rootOnly(c Crash, pi *procInfo, res *streamResult) (bool, string) {
@@ -539,10 +551,9 @@ func writeSidecar(store string, m *Meta, sync bool) error {
 	if err != nil {
 		return err
 	}
+	// The sidecar stays root's (0600) even when the core belongs to the
+	// user: root's dump and debug trust its core_path and exe.
 	_, err = tmp.Write(b)
-	if err == nil {
-		err = setAccess(tmp, m)
-	}
 	if err == nil && sync {
 		err = tmp.Sync()
 	}

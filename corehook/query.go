@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -27,6 +28,12 @@ func runQuery(verb string, args []string, cfg Config, asJSON bool, out string, s
 		e, err := Find(cfg.Store, args[0])
 		if err != nil {
 			fmt.Fprintf(stderr, "quirk corehook %s: %v\n", verb, err)
+			return nil, false
+		}
+		// dump and debug open core_path as root: it must be this crash's
+		// file in this store, whatever the sidecar says.
+		if e.CorePath != "" && (filepath.Dir(e.CorePath) != filepath.Dir(e.SidecarPath) || !strings.HasPrefix(filepath.Base(e.CorePath), e.ID+".core")) {
+			fmt.Fprintf(stderr, "quirk corehook %s: sidecar of %s names a core outside the store: %q\n", verb, e.ID, e.CorePath)
 			return nil, false
 		}
 		return e, true
@@ -157,7 +164,13 @@ func debug(m *Meta, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "quirk corehook debug: %v\n", err)
 		return exitFailure
 	}
-	cmd := exec.Command(gdb, m.Exe, core)
+	// The executable is named by the crasher's own NT_FILE note unless
+	// /proc was verified: then gdb gets the core alone.
+	args := []string{"-c", core}
+	if m.ProcVerified && m.Exe != "" {
+		args = []string{m.Exe, core}
+	}
+	cmd := exec.Command(gdb, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	if err := cmd.Run(); err != nil {
 		var ee *exec.ExitError

@@ -483,6 +483,86 @@ func TestEndToEndRealKernel(t *testing.T) {
 		})
 	}
 
+	// A setuid-root crasher run by nobody, with suid_dumpable=2: the
+	// kernel says dump mode 2, and the core must stay root's.
+	t.Run("suid", func(t *testing.T) {
+		suid := filepath.Join(dir, "segv-suid")
+		run(t, dir, "cp", filepath.Join(dir, "segv"), suid)
+		if err := os.Chmod(suid, 0o755|os.ModeSetuid); err != nil {
+			t.Fatal(err)
+		}
+		if err := sys.Write(KnobSuidDumpable, "2"); err != nil {
+			t.Fatal(err)
+		}
+		defer sys.Restore(KnobSuidDumpable, original[KnobSuidDumpable])
+		cr := crash(t, dir, "segv-suid", nobody)
+		m := waitMeta(t, quirk, conf, cr.pid)
+		if m.DumpMode != 2 || !m.RootOnly || m.UID != nobody {
+			t.Errorf("suid crash: dump mode %d, root-only %v (%s), uid %d", m.DumpMode, m.RootOnly, m.RootOnlyWhy, m.UID)
+		}
+		fi, err := os.Stat(m.CorePath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if owner, _ := fileOwner(fi); owner != 0 || fi.Mode().Perm() != 0o600 {
+			t.Errorf("suid core owned by %d mode %v", owner, fi.Mode().Perm())
+		}
+		// The kernel-style copy of a suid dump is root's too.
+		compat, _ := Expand(admin, Crash{PID: cr.pid, UID: nobody, Signal: int(cr.signal), Comm: "segv-suid", DumpMode: 2}, false)
+		if fi, err := os.Stat(compat); err != nil {
+			t.Errorf("suid compat copy: %v (previous: %s)", err, m.Previous)
+		} else if owner, _ := fileOwner(fi); owner != 0 || fi.Mode().Perm() != 0o600 {
+			t.Errorf("suid compat copy owned by %d mode %v", owner, fi.Mode().Perm())
+		}
+		os.Remove(compat)
+	})
+
+	// A crash storm: every crash the kernel reports as dumped must be in
+	// the store, complete.
+	t.Run("storm", func(t *testing.T) {
+		const n = 24
+		type result struct {
+			pid    int
+			dumped bool
+			err    error
+		}
+		results := make(chan result, n)
+		for range n {
+			go func() {
+				cmd := exec.Command("/bin/sh", "-c", `ulimit -c unlimited 2>/dev/null; exec "$0"`, filepath.Join(dir, "segv"))
+				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+				err := cmd.Run()
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) {
+					results <- result{err: fmt.Errorf("no crash: %v", err)}
+					return
+				}
+				results <- result{pid: cmd.Process.Pid, dumped: ee.Sys().(syscall.WaitStatus).CoreDump()}
+			}()
+		}
+		dumped := 0
+		for range n {
+			r := <-results
+			if r.err != nil {
+				t.Error(r.err)
+				continue
+			}
+			if !r.dumped {
+				continue // over core_pipe_limit: the kernel skipped it
+			}
+			dumped++
+			m := waitMeta(t, quirk, conf, r.pid)
+			if m.Truncated || m.CorePath == "" || m.Signal != 11 {
+				t.Errorf("storm crash %d: truncated %v core %q signal %d", r.pid, m.Truncated, m.CorePath, m.Signal)
+			}
+			os.Remove(filepath.Join(adm, fmt.Sprintf("core.segv.%d.%d.11.%%.1", r.pid, nobody)))
+		}
+		t.Logf("%d of %d storm crashes dumped", dumped, n)
+		if dumped < 16 {
+			t.Errorf("only %d of %d crashes dumped with core_pipe_limit 16", dumped, n)
+		}
+	})
+
 	// 4. Status, then uninstall: the admin's values come back byte for byte.
 	if out := run(t, dir, quirk, "corehook", "status", "--config", conf); !strings.Contains(out, "installed:") {
 		t.Errorf("status:\n%s", out)

@@ -404,7 +404,18 @@ func Uninstall(procRoot, store string, force bool) (*UninstallResult, error) {
 		return nil, err
 	}
 	if s.State == nil {
-		return nil, ErrNotInstalled
+		if !s.Installed {
+			return nil, ErrNotInstalled
+		}
+		// Our handler is live but its state file is gone (store deleted):
+		// nothing says what was there before.
+		if !force {
+			return nil, fmt.Errorf("%w: the handler is in core_pattern but its state file is missing; --force writes the kernel default %q", ErrNotInstalled, "core")
+		}
+		if err := (Sysctl{ProcRoot: procRoot}).Write(KnobCorePattern, "core"); err != nil {
+			return nil, err
+		}
+		return &UninstallResult{Restored: []string{KnobCorePattern + " (kernel default: no saved state)"}}, nil
 	}
 	if s.ChangedSinceInstall && !force {
 		var msgs []string

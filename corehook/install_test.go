@@ -200,3 +200,24 @@ func TestInstallRollsBackOnReadBackMismatch(t *testing.T) {
 		t.Fatalf("core_pipe_limit not rolled back: %q", got)
 	}
 }
+
+func TestUninstallWithoutState(t *testing.T) {
+	root := fakeProc(t, "core\n", "6.18.0")
+	store := filepath.Join(shortTempDir(t), "s")
+	if _, err := Install(InstallOptions{ProcRoot: root, Store: store, Binary: "/q"}); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(store)
+	if _, err := Uninstall(root, store, false); !errors.Is(err, ErrNotInstalled) || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("uninstall without state: %v", err)
+	}
+	if !IsOurPattern(strings.TrimSpace(readKnob(t, root, KnobCorePattern))) {
+		t.Fatal("pattern changed without --force")
+	}
+	if _, err := Uninstall(root, store, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := readKnob(t, root, KnobCorePattern); got != "core\n" {
+		t.Fatalf("forced uninstall without state wrote %q", got)
+	}
+}

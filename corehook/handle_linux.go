@@ -446,6 +446,10 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 
 	// A failure here still leaves the sidecar: what crashed is never lost.
 	var storeErr error
+	if res.WriteErr != nil && m.Dropped == "" {
+		// A full disk: the partial core is worthless to gdb; say so.
+		m.Dropped = "write error: " + res.WriteErr.Error()
+	}
 	if dst != nil && m.Dropped == "" && res.WriteErr == nil {
 		storeErr = finishCore(cfg, m, dst, tmp)
 		if storeErr == nil {

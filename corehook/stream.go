@@ -289,9 +289,9 @@ func streamCore(r io.Reader, dst sink, tees []*teeTarget, lim streamLimits, rele
 			break
 		}
 		msg.recycle()
-		if dst == nil && allTeesDone(tees, off) {
-			// Nothing wants more bytes: stop reading so the kernel's next
-			// write fails and the crasher is released at once.
+		if dst == nil && allTeesDone(tees, off) && prefixDone {
+			// Nothing wants more bytes (the notes are in): stop reading so
+			// the kernel's next write fails and the crasher is released.
 			break
 		}
 	}

@@ -43,7 +43,7 @@ func (f *failAfter) Write(p []byte) (int, error) {
 	f.n -= len(p)
 	return len(p), nil
 }
-func (f *failAfter) DiskBytes() int64  { return 0 }
+func (f *failAfter) DiskBytes() int64   { return 0 }
 func (f *failAfter) Finish(int64) error { return nil }
 
 // A full disk stops the stream at once and releases the crasher.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,8 +13,6 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
-
-	"github.com/quirkcheck/quirk/corehook/internal/synthcore"
 )
 
 const testPID = 4242
@@ -46,32 +43,6 @@ func fakeCrashProc(t *testing.T, root string, uid int) {
 	must(os.MkdirAll(filepath.Join(root, "sys/kernel/random"), 0o755))
 	must(os.WriteFile(filepath.Join(root, "sys", KnobBootID), []byte("b00t\n"), 0o644))
 	must(os.WriteFile(filepath.Join(root, "sys", KnobCorePipeLimit), []byte("16\n"), 0o644))
-}
-
-func synthCore(t *testing.T, uid uint32) []byte {
-	t.Helper()
-	rnd := rand.New(rand.NewPCG(1, 2))
-	var b bytes.Buffer
-	_, err := synthcore.Write(&b, synthcore.Spec{
-		PID: 7, PPID: 1, UID: uid, GID: 0, Signal: 11, FaultAddr: 0x10,
-		Comm: "crashy", Args: "crashy --now", ExePath: "/usr/bin/crashy", BuildID: []byte{0xca, 0xfe},
-		Mappings: []synthcore.Mapping{
-			{Size: 3 << 20, Fill: synthcore.Zeros(3 << 20)},
-			{Size: 1 << 20, Fill: func(w io.Writer) error {
-				p := make([]byte, 1<<20)
-				for i := range p {
-					p[i] = byte(rnd.Uint32())
-				}
-				_, err := w.Write(p)
-				return err
-			}},
-			{Size: 2<<20 + 100, Fill: synthcore.Zeros(2<<20 + 100)},
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
 }
 
 func testArgs(t *testing.T, store string, uid int) HandleArgs {

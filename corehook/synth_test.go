@@ -36,4 +36,3 @@ func synthCore(t *testing.T, uid uint32) []byte {
 	}
 	return b.Bytes()
 }
-

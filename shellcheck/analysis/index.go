@@ -500,6 +500,12 @@ func (ix *Index) addCall(call *syntax.CallExpr, stack []syntax.Node) {
 	switch ref.Name {
 	case "set":
 		ix.addSet(call, stack)
+	case "eval":
+		// eval set -- "$(getopt …)": getopt has made sure every option
+		// that takes a value has one, so the count is the script's to trust.
+		if len(call.Args) > 2 && call.Args[1].Lit() == "set" {
+			ix.CountChecks = append(ix.CountChecks, newCheck(int(call.Pos().Offset()), stack, Unbounded))
+		}
 	case "[", "test":
 		ix.addBracketCount(call, stack)
 	case "read", "getopts", "unset", "mapfile", "readarray", "printf", "let", "export", "declare", "typeset", "local":

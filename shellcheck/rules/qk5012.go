@@ -45,6 +45,11 @@ func runGluedList(p *analysis.Pass) {
 		if len(ref.Quote.Parts) < 2 && (ref.Word == nil || len(ref.Word.Parts) < 2) {
 			continue
 		}
+		// echo joins its arguments with spaces, so echo "x$@y" prints what
+		// echo "x$*y" would: the glue is invisible there.
+		if ref.Call != nil && ref.ArgPos > 0 && ref.Call.Args[0].Lit() == "echo" {
+			continue
+		}
 		word := p.Text(ref.Word)
 		p.Report(analysis.Diagnostic{
 			Start: offset(ref.Word),

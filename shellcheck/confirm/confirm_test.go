@@ -42,7 +42,7 @@ exec docker compose "${@:0:1}"
 last=${@: -1}
 x="${@:-1}"
 shift 3
-echo $10 "x$@y" ${@:2}
+printf '%s\n' $10 "x$@y" ${@:2}
 echo "${@:1:-1}"
 IFS=:
 cd "$*"

@@ -342,6 +342,12 @@ func unescapeDollar(s string) (string, bool) {
 
 func (ix *Index) addParam(pe *syntax.ParamExp, stack []syntax.Node) {
 	ref := &ParamRef{Exp: pe}
+	// The innermost context wins: a[...] in $(( )) in "..." is arithmetic.
+	setContext := func(c Context) {
+		if ref.Context == CtxOther {
+			ref.Context = c
+		}
+	}
 	for i := len(stack) - 1; i >= 0; i-- {
 		switch n := stack[i].(type) {
 		case *syntax.Word:
@@ -355,13 +361,9 @@ func (ix *Index) addParam(pe *syntax.ParamExp, stack []syntax.Node) {
 		case *syntax.ParamExp:
 			ref.Nested = true
 		case *syntax.ArithmExp, *syntax.ArithmCmd, *syntax.CStyleLoop, *syntax.LetClause:
-			if ref.Context == CtxOther {
-				ref.Context = CtxArith
-			}
+			setContext(CtxArith)
 		case *syntax.TestClause:
-			if ref.Context == CtxOther {
-				ref.Context = CtxTest
-			}
+			setContext(CtxTest)
 		case *syntax.Redirect:
 			if ref.Context == CtxOther {
 				ref.Context = CtxRedirect
@@ -370,17 +372,11 @@ func (ix *Index) addParam(pe *syntax.ParamExp, stack []syntax.Node) {
 				}
 			}
 		case *syntax.CaseClause, *syntax.CaseItem:
-			if ref.Context == CtxOther {
-				ref.Context = CtxCase
-			}
+			setContext(CtxCase)
 		case *syntax.WordIter:
-			if ref.Context == CtxOther {
-				ref.Context = CtxList
-			}
+			setContext(CtxList)
 		case *syntax.ArrayExpr:
-			if ref.Context == CtxOther {
-				ref.Context = CtxArray
-			}
+			setContext(CtxArray)
 		case *syntax.Assign:
 			if ref.Context == CtxOther || ref.Context == CtxArray {
 				if ref.Context == CtxOther {
@@ -402,9 +398,7 @@ func (ix *Index) addParam(pe *syntax.ParamExp, stack []syntax.Node) {
 				}
 			}
 		case *syntax.DeclClause:
-			if ref.Context == CtxOther {
-				ref.Context = CtxArg
-			}
+			setContext(CtxArg)
 		case *syntax.Stmt:
 			if ref.Stmt == nil {
 				ref.Stmt = n

@@ -30,9 +30,11 @@ start=$(now)
 xargs -d '\n' shellcheck -f gcc <"$list" >/dev/null 2>&1 || true
 sc_ns=$(( $(now) - start ))
 
-printf 'quirk check:  %8.1f ms per run (mean of %d)\n' "$(echo "$quirk_ns / 1000000" | bc -l)" "$runs"
-printf 'shellcheck:   %8.1f ms (%s)\n' "$(echo "$sc_ns / 1000000" | bc -l)" "$(shellcheck --version | sed -n 's/^version: //p')"
-printf 'ratio:        quirk is %.1fx faster than ShellCheck\n' "$(echo "$sc_ns / $quirk_ns" | bc -l)"
+awk -v q="$quirk_ns" -v s="$sc_ns" -v runs="$runs" -v v="$(shellcheck --version | sed -n 's/^version: //p')" 'BEGIN {
+	printf "quirk check:  %8.1f ms per run (mean of %d)\n", q / 1e6, runs
+	printf "shellcheck:   %8.1f ms (%s)\n", s / 1e6, v
+	printf "ratio:        quirk is %.1fx faster than ShellCheck\n", s / q
+}'
 
 echo
 echo "check vs bare mvdan.cc/sh parse of the same files (in-process, no I/O):"

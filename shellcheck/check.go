@@ -205,7 +205,7 @@ func selectAnalyzers(opts Options) []*analysis.Analyzer {
 	}
 	matches := func(a *analysis.Analyzer, keys []string) bool {
 		for _, k := range keys {
-			if l := Lookup(k); l == a || strings.EqualFold(k, a.ID) || k == a.Name {
+			if Lookup(k) == a {
 				return true
 			}
 		}

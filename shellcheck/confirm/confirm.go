@@ -198,9 +198,11 @@ func surprising(code string, p probe, r expand.Result, other *expand.Result, arg
 	args := p.c.Args
 	switch code {
 	case "QK5001", "QK5004":
-		return len(r.Fields) > 0 && (r.Fields[0] == arg0 || strings.HasPrefix(r.Fields[0], arg0+" ") || strings.HasPrefix(r.Fields[0], arg0))
+		// "${@:0}" starts with $0; "${*:0}" joins it into the first field.
+		return len(r.Fields) > 0 && strings.HasPrefix(r.Fields[0], arg0)
 	case "QK5002":
-		return len(args) > 1 && len(r.Fields) > 1 || len(args) == 0 && slices.Equal(r.Fields, []string{strings.TrimLeft(strings.Trim(p.c.Word, `"`), "${@*:-}")})
+		// Every argument, where the last one was meant.
+		return len(args) > 1 && len(r.Fields) > 1
 	case "QK5003":
 		return len(args) > 0 && r.Status != 0 && strings.Contains(r.Stderr, "substring expression")
 	case "QK5005":

@@ -37,7 +37,8 @@ func writeTTY(w io.Writer, results []*shellcheck.Result, opts Options) error {
 			if width > 1 {
 				marker = "^" + strings.Repeat("-", width-2) + "^"
 			}
-			indent := strings.Repeat(" ", visualCol(line, start.Col))
+			// Tabs are shown as one space, so the column is the indent.
+			indent := strings.Repeat(" ", max(start.Col-1, 0))
 			fmt.Fprintf(bw, "%s%s\n", indent, paint(colors[d.Severity], fmt.Sprintf("%s %s (%s): %s", marker, d.Code, d.Severity, d.Message)))
 			if a := shellcheck.Lookup(d.Code); a != nil {
 				fmt.Fprintf(bw, "%s  Hint: %s\n", indent, a.Hint)
@@ -74,8 +75,6 @@ func writeTTY(w io.Writer, results []*shellcheck.Result, opts Options) error {
 // expandTabs shows tabs as single spaces so the marker lines up with the
 // one-column-per-character positions.
 func expandTabs(line []byte) string { return strings.ReplaceAll(string(line), "\t", " ") }
-
-func visualCol(line []byte, col int) int { return max(col-1, 0) }
 
 // writeGCC is "file:line:col: level: message [QKnnnn]" with info and style
 // shown as note, like ShellCheck and gcc.

@@ -144,9 +144,11 @@ type Diagnostic struct {
 	Message    string
 	Fixes      []SuggestedFix // alternatives; at most one is applied
 	// Expr is a shell word that shows the surprise when evaluated, with
-	// Setup run first (e.g. "n=0"); used by --confirm.
-	Expr, Setup string
-	Evidence    []string // filled in by --confirm
+	// Setup run first (e.g. "n=0"); used by --confirm. Contrast, when set,
+	// is what was probably meant ("${@:1}" for "${@:0}"), evaluated beside
+	// it so the evidence shows the difference.
+	Expr, Setup, Contrast string
+	Evidence              []string // filled in by --confirm
 }
 
 // SuggestedFix is a set of non-overlapping edits. Unsafe fixes change

@@ -28,9 +28,9 @@ type probe struct {
 	diag   int // index into the result's diagnostics
 	vector []string
 	c      expand.WordCase
-	// quoted is the same word in double quotes, for rules whose surprise is
-	// the difference (QK5011).
-	quoted *expand.WordCase
+	// contrast is the word that was probably meant, evaluated beside it;
+	// for QK5011 the surprise is the difference itself.
+	contrast *expand.WordCase
 }
 
 // Result confirms the findings of res in place. A diagnostic without an
@@ -49,10 +49,10 @@ func Result(ctx context.Context, res *shellcheck.Result) error {
 	for i, d := range res.Diagnostics {
 		for _, c := range casesFor(d, arg0) {
 			p := probe{diag: i, vector: c.Args, c: c}
-			if d.Code == "QK5011" {
+			if d.Contrast != "" && c.Word == d.Expr {
 				q := c
-				q.Word = `"` + strings.NewReplacer("$*", "$@", "${*", "${@").Replace(c.Word) + `"`
-				p.quoted = &q
+				q.Word = d.Contrast
+				p.contrast = &q
 			}
 			probes = append(probes, p)
 		}
@@ -60,16 +60,16 @@ func Result(ctx context.Context, res *shellcheck.Result) error {
 	if len(probes) == 0 {
 		return nil
 	}
-	// Quoted twins go after all the plain cases, in one batch.
+	// Contrasts go after all the plain cases, in one batch.
 	cases := make([]expand.WordCase, 0, len(probes))
 	for _, p := range probes {
 		cases = append(cases, p.c)
 	}
 	twin := map[int]int{}
 	for i, p := range probes {
-		if p.quoted != nil {
+		if p.contrast != nil {
 			twin[i] = len(cases)
-			cases = append(cases, *p.quoted)
+			cases = append(cases, *p.contrast)
 		}
 	}
 	opts := expand.Options{Files: globFiles}
@@ -102,7 +102,7 @@ func Result(ctx context.Context, res *shellcheck.Result) error {
 				continue
 			}
 			other := pick(bash, i)
-			if j, ok := twin[i]; ok {
+			if j, ok := twin[i]; ok && d.Code == "QK5011" {
 				other = pick(real, j)
 			}
 			surprise := surprising(d.Code, probes[i], r, other, arg0)
@@ -115,7 +115,7 @@ func Result(ctx context.Context, res *shellcheck.Result) error {
 				line += fmt.Sprintf(" (bash: %s)", expand.FieldString(*b))
 			}
 			if j, ok := twin[i]; ok {
-				line += fmt.Sprintf(" where %s → %s", probes[i].quoted.Word, expand.FieldString(real[j]))
+				line += fmt.Sprintf(", while %s → %s", probes[i].contrast.Word, expand.FieldString(real[j]))
 			}
 			if m := pick(mvdan, i); m != nil && m.Err == nil && engine == "bash" && !sameOutcome(*m, r) {
 				line += fmt.Sprintf("; mvdan.cc/sh gives %s, bash is trusted", expand.FieldString(*m))
@@ -192,7 +192,7 @@ func join(a, b string) string {
 
 // surprising decides whether a real shell's result shows what the rule
 // claims. other is bash's result for the same case (for POSIX findings), or
-// the quoted twin's (QK5011).
+// the quoted contrast's (QK5011).
 func surprising(code string, p probe, r expand.Result, other *expand.Result, arg0 string) bool {
 	bash := other
 	args := p.c.Args
@@ -216,7 +216,7 @@ func surprising(code string, p probe, r expand.Result, other *expand.Result, arg
 	case "QK5009":
 		return len(args) > 1 && len(r.Fields) == 1 && r.Fields[0] != strings.Join(args, " ")
 	case "QK5011":
-		// bash here is the quoted twin's result.
+		// other is the quoted contrast's result here.
 		return bash != nil && bash.Err == nil && !slices.Equal(r.Fields, bash.Fields)
 	case "QK5012":
 		return len(args) > 1 && len(r.Fields) > 1

@@ -49,13 +49,13 @@ cd "$*"
 `
 	res := checkAndConfirm(t, "run.sh", src)
 	want := map[string]string{
-		"QK5001": `with run.sh one: "${@:0:1}" → <run.sh>`,
+		"QK5001": `with run.sh one: "${@:0:1}" → <run.sh>, while "${@:1:1}" → <one>`,
 		"QK5004": `with run.sh: ${@: -1} → <run.sh>`,
-		"QK5002": `with run.sh a 'b c' d: "${@:-1}" → <a><b c><d>`,
+		"QK5002": `with run.sh a 'b c' d: "${@:-1}" → <a><b c><d>, while "${@: -1}" → <d>`,
 		"QK5005": `with run.sh 1 2: shift 3; "$#" → <2>`,
 		"QK5007": `$10 → <one0>`,
 		"QK5012": `"x$@y" → <xa><b c><dy>`,
-		"QK5011": `${@:2} → <b><c><d> where "${@:2}" → <b c><d>`,
+		"QK5011": `${@:2} → <b><c><d>, while "${@:2}" → <b c><d>`,
 		"QK5003": `"${@:1:-1}" → (error)`,
 		"QK5009": `IFS=:; "$*" → <a:b c:d>`,
 		"QK5008": `x="${@:-1}"; "$x" → <a b c d>`,

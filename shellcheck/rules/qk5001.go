@@ -56,11 +56,12 @@ func runSliceZero(p *analysis.Pass) {
 			msg = fmt.Sprintf("inside function %s, %s (bash keeps $0 as the script name in functions, zsh and ksh use the function name)", ref.Func.Name.Value, msg)
 		}
 		d := analysis.Diagnostic{
-			Start:   offset(ref.Exp),
-			End:     end(ref.Exp),
-			Message: msg,
-			Expr:    expr,
-			Setup:   setupFor(p, sl.Offset, sl.Length),
+			Start:    offset(ref.Exp),
+			End:      end(ref.Exp),
+			Message:  msg,
+			Expr:     expr,
+			Setup:    setupFor(p, sl.Offset, sl.Length),
+			Contrast: replaceIn(p, ref, sl.Offset, "1"),
 		}
 		// Replacing the offset with 1 changes what the line does, which is
 		// the point, but it is only right if $0 was not wanted: unsafe.

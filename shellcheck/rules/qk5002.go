@@ -63,7 +63,8 @@ func runDefaultNotLast(p *analysis.Pass) {
 			End:   end(ref.Exp),
 			Message: fmt.Sprintf(`%s is every argument, or the word "%s" when there are none: ":-" is the default-value operator, not a negative offset; for the last %s write %s`,
 				expr, n, plural(mustAtoi(n), "argument"), last),
-			Expr: expr,
+			Expr:     expr,
+			Contrast: strings.Replace(expr, ":-", ": -", 1),
 			Fixes: []analysis.SuggestedFix{{
 				Message: "use a negative offset (the last arguments) instead of a default",
 				Edits:   []analysis.TextEdit{{Start: offset(ref.Exp) + colon + 1, End: offset(ref.Exp) + colon + 1, NewText: " "}},

@@ -45,10 +45,11 @@ func runUnquotedList(p *analysis.Pass) {
 		}
 		text := p.Text(e)
 		d := analysis.Diagnostic{
-			Start:   offset(e),
-			End:     end(e),
-			Message: fmt.Sprintf(`unquoted %s splits every argument again on IFS and expands globs in them; write "%s"`, text, quotedAt(p, e)),
-			Expr:    text,
+			Start:    offset(e),
+			End:      end(e),
+			Message:  fmt.Sprintf(`unquoted %s splits every argument again on IFS and expands globs in them; write "%s"`, text, quotedAt(p, e)),
+			Expr:     text,
+			Contrast: `"` + quotedAt(p, e) + `"`,
 		}
 		if ref.Name() == "@" {
 			d.Fixes = []analysis.SuggestedFix{{

@@ -106,3 +106,15 @@ func paramHead(ref *analysis.ParamRef) string {
 	}
 	return ref.Name()
 }
+
+// replaceIn returns ref's expression as written with node's text replaced,
+// e.g. "${@:0}" with its offset set to 1.
+func replaceIn(p *analysis.Pass, ref *analysis.ParamRef, node syntax.Node, text string) string {
+	whole := p.Text(ref.Exp)
+	start, stop := offset(node)-offset(ref.Exp), end(node)-offset(ref.Exp)
+	out := whole[:start] + text + whole[stop:]
+	if ref.Quote != nil {
+		return `"` + out + `"`
+	}
+	return out
+}

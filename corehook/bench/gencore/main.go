@@ -14,7 +14,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -22,8 +21,6 @@ import (
 
 	"github.com/quirkcheck/quirk/corehook/internal/synthcore"
 )
-
-const mapping = 16 << 20
 
 func main() {
 	mib := 1024
@@ -39,32 +36,16 @@ func main() {
 	if len(os.Args) > 2 {
 		mix = os.Args[2]
 	}
-	rnd := rand.New(rand.NewPCG(42, 7))
-	var sys *systemBytes
+	var text func(io.Writer) error
 	switch mix {
 	case "synthetic":
 	case "system":
-		sys = newSystemBytes()
+		text = newSystemBytes().fill
 	default:
 		fmt.Fprintln(os.Stderr, "gencore: MIX is synthetic or system")
 		os.Exit(2)
 	}
-	var maps []synthcore.Mapping
-	for i := 0; i < mib/16; i++ {
-		var fill func(io.Writer) error
-		switch i % 10 {
-		case 0, 3, 6:
-			fill = text(rnd)
-			if sys != nil {
-				fill = sys.fill
-			}
-		case 8:
-			fill = random(rnd)
-		default:
-			fill = synthcore.Zeros(mapping)
-		}
-		maps = append(maps, synthcore.Mapping{Size: mapping, Fill: fill})
-	}
+	maps := synthcore.BenchMix(mib, text)
 	w := bufio.NewWriterSize(os.Stdout, 1<<20)
 	_, err := synthcore.Write(w, synthcore.Spec{
 		PID: 1234, PPID: 1, UID: 1000, GID: 1000, Signal: 11, Comm: "bench",
@@ -76,35 +57,6 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gencore:", err)
 		os.Exit(1)
-	}
-}
-
-var words = []string{"request", "handler", "session", "timeout", "buffer", "client", "0x7ffd", "ERROR", "connection", "reset", "by", "peer", "user_id=", "GET", "/api/v1/items", "200", "OK", "\n"}
-
-func text(rnd *rand.Rand) func(io.Writer) error {
-	return func(w io.Writer) error {
-		buf := make([]byte, 0, mapping)
-		for len(buf) < mapping {
-			buf = append(buf, words[rnd.IntN(len(words))]...)
-			buf = strconv.AppendUint(buf, uint64(rnd.IntN(100000)), 10)
-			buf = append(buf, ' ')
-		}
-		_, err := w.Write(buf[:mapping])
-		return err
-	}
-}
-
-func random(rnd *rand.Rand) func(io.Writer) error {
-	return func(w io.Writer) error {
-		buf := make([]byte, mapping)
-		for i := 0; i+8 <= len(buf); i += 8 {
-			v := rnd.Uint64()
-			for j := 0; j < 8; j++ {
-				buf[i+j] = byte(v >> (8 * j))
-			}
-		}
-		_, err := w.Write(buf)
-		return err
 	}
 }
 
@@ -156,6 +108,6 @@ func (s *systemBytes) Read(p []byte) (int, error) {
 }
 
 func (s *systemBytes) fill(w io.Writer) error {
-	_, err := io.CopyN(w, s, mapping)
+	_, err := io.CopyN(w, s, synthcore.BenchMapping)
 	return err
 }

@@ -29,11 +29,7 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 	if engine == Mvdan {
 		return evalWordsMvdan(ctx, cases, opts)
 	}
-	sh, err := FindShell(engine, opts.Paths[engine])
-	if err != nil {
-		return nil, err
-	}
-	sb, err := newSandbox(opts)
+	sh, sb, err := openShell(engine, opts)
 	if err != nil {
 		return nil, err
 	}

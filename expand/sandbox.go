@@ -36,6 +36,20 @@ const WorkDir = "@WORKDIR@"
 // cannot exhaust quirk's memory.
 const maxStream = 16 << 20
 
+// openShell finds the engine's shell and makes a sandbox to run it in; the
+// caller cleans the sandbox up.
+func openShell(engine string, opts Options) (*Shell, *sandbox, error) {
+	sh, err := FindShell(engine, opts.Paths[engine])
+	if err != nil {
+		return nil, nil, err
+	}
+	sb, err := newSandbox(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sh, sb, nil
+}
+
 func newSandbox(opts Options) (*sandbox, error) {
 	bash, err := FindShell("bash", opts.Paths["bash"])
 	if err != nil {

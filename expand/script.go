@@ -40,11 +40,7 @@ func EvalScripts(ctx context.Context, engine string, cases []ScriptCase, opts Op
 		}
 		return results, nil
 	}
-	sh, err := FindShell(engine, opts.Paths[engine])
-	if err != nil {
-		return nil, err
-	}
-	sb, err := newSandbox(opts)
+	sh, sb, err := openShell(engine, opts)
 	if err != nil {
 		return nil, err
 	}

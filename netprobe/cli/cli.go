@@ -87,6 +87,23 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// report prints a result as JSON or as text, and turns findings into exit
+// status 1 so that scan and check can gate CI or monitoring.
+func report(stdout, stderr io.Writer, verb string, asJSON bool, writeJSON func(io.Writer) error, printText func(io.Writer), findings bool) int {
+	if asJSON {
+		if err := writeJSON(stdout); err != nil {
+			fmt.Fprintf(stderr, "quirk netprobe %s: %v\n", verb, err)
+			return exitFailure
+		}
+	} else {
+		printText(stdout)
+	}
+	if findings {
+		return exitFindings
+	}
+	return exitOK
+}
+
 func runScan(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("netprobe scan", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON: {\"sockets\":[…], \"findings\":[…]}")
@@ -104,18 +121,7 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "quirk netprobe scan: %v\n", err)
 		return exitFailure
 	}
-	if *asJSON {
-		if err := res.WriteJSON(stdout); err != nil {
-			fmt.Fprintf(stderr, "quirk netprobe scan: %v\n", err)
-			return exitFailure
-		}
-	} else {
-		printScan(stdout, res)
-	}
-	if len(res.Findings) > 0 {
-		return exitFindings
-	}
-	return exitOK
+	return report(stdout, stderr, "scan", *asJSON, res.WriteJSON, func(w io.Writer) { printScan(w, res) }, len(res.Findings) > 0)
 }
 
 func printScan(w io.Writer, res *netprobe.ScanResult) {
@@ -247,18 +253,8 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "quirk netprobe check: %v\n", err)
 		return exitFailure
 	}
-	if *asJSON {
-		if err := writeJSON(stdout, rep); err != nil {
-			fmt.Fprintf(stderr, "quirk netprobe check: %v\n", err)
-			return exitFailure
-		}
-	} else {
-		printCheck(stdout, rep)
-	}
-	if len(rep.Takeable) > 0 {
-		return exitFindings
-	}
-	return exitOK
+	asJSONFn := func(w io.Writer) error { return writeJSON(w, rep) }
+	return report(stdout, stderr, "check", *asJSON, asJSONFn, func(w io.Writer) { printCheck(w, rep) }, len(rep.Takeable) > 0)
 }
 
 func printCheck(w io.Writer, rep *netprobe.CheckReport) {

@@ -198,11 +198,11 @@ func handlePrevious(t *testing.T, prev string, dumpMode int, core []byte, usesPI
 		t.Fatal(err)
 	}
 	store := filepath.Join(t.TempDir(), "store")
-	if err := ensureStore(store); err != nil {
+	if err := OpenStore(store).Ensure(); err != nil {
 		t.Fatal(err)
 	}
 	st := &State{Store: store, Previous: []SavedValue{{Knob: KnobCorePattern, Raw: []byte(prev + "\n")}}}
-	if err := writeState(store, st); err != nil {
+	if err := OpenStore(store).writeState(st); err != nil {
 		t.Fatal(err)
 	}
 	cfgPath := filepath.Join(t.TempDir(), "c.conf")

@@ -1,7 +1,6 @@
 package corehook
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,7 +14,6 @@ const (
 	DefaultStore     = "/var/lib/quirk/cores"
 	DefaultConfig    = "/etc/quirk/corehook.conf"
 	DefaultPipeLimit = 16
-	stateFileName    = "state.json"
 )
 
 // Errors that install and uninstall return so callers can tell them apart.
@@ -149,78 +147,6 @@ func PatternOptions(pattern string) (config, store string) {
 	return config, store
 }
 
-func statePath(store string) string { return filepath.Join(store, stateFileName) }
-
-// ReadState loads the state file of a store directory.
-func ReadState(store string) (*State, error) {
-	b, err := os.ReadFile(statePath(store))
-	if err != nil {
-		return nil, err
-	}
-	var st State
-	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("%s: %w", statePath(store), err)
-	}
-	return &st, nil
-}
-
-func writeState(store string, st *State) error {
-	b, err := json.MarshalIndent(st, "", "  ")
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(statePath(store), append(b, '\n'), 0o600)
-}
-
-// writeFileAtomic writes data to a temporary file in the same directory,
-// syncs it and renames it over path, so readers see the old or the new file.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
-}
-
-// ensureStore creates the store directory root-owned-style (0755) and refuses
-// a symlink or a directory others can write to.
-func ensureStore(store string) error {
-	if !filepath.IsAbs(store) {
-		return fmt.Errorf("store %q is not an absolute path", store)
-	}
-	if err := os.MkdirAll(store, 0o755); err != nil {
-		return err
-	}
-	fi, err := os.Lstat(store)
-	if err != nil {
-		return err
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("store %s is not a directory", store)
-	}
-	if fi.Mode().Perm()&0o022 != 0 {
-		return fmt.Errorf("store %s is writable by group or others (%v)", store, fi.Mode().Perm())
-	}
-	return checkOwner(store, fi)
-}
-
 // Install records the current core_pattern, core_pipe_limit and suid_dumpable
 // in the store's state file, then points core_pattern at the handler and
 // sets core_pipe_limit, reading every value back. suid_dumpable is recorded
@@ -264,7 +190,8 @@ func Install(opts InstallOptions) (*InstallResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ensureStore(opts.Store); err != nil {
+	store := OpenStore(opts.Store)
+	if err := store.Ensure(); err != nil {
 		return nil, err
 	}
 	st := &State{
@@ -282,15 +209,12 @@ func Install(opts InstallOptions) (*InstallResult, error) {
 	st.Previous[1].Set = fmt.Sprint(opts.PipeLimit)
 	// A state file left from an install someone else displaced still holds
 	// the admin's older values: keep it beside the new one instead of losing it.
-	if _, err := os.Stat(statePath(opts.Store)); err == nil {
-		old := statePath(opts.Store) + "." + time.Now().UTC().Format("20060102T150405")
-		if err := os.Rename(statePath(opts.Store), old); err != nil {
-			return nil, err
-		}
+	if err := store.setAsideState(); err != nil {
+		return nil, err
 	}
 	// The state goes to disk before the kernel changes, so a crash in
 	// between still leaves a way back.
-	if err := writeState(opts.Store, st); err != nil {
+	if err := store.writeState(st); err != nil {
 		return nil, fmt.Errorf("saving state: %w", err)
 	}
 	if err := sys.Write(KnobCorePipeLimit, st.Previous[1].Set); err != nil {
@@ -311,7 +235,7 @@ func rollback(sys Sysctl, st *State, n int) error {
 		}
 	}
 	if len(errs) == 0 {
-		os.Remove(statePath(st.Store))
+		OpenStore(st.Store).removeState()
 	}
 	return errors.Join(errs...)
 }
@@ -439,7 +363,7 @@ func Uninstall(procRoot, store string, force bool) (*UninstallResult, error) {
 	if len(errs) > 0 {
 		return res, errors.Join(errs...)
 	}
-	if err := os.Remove(statePath(s.State.Store)); err != nil {
+	if err := OpenStore(s.State.Store).removeState(); err != nil {
 		return res, err
 	}
 	return res, nil

@@ -13,73 +13,173 @@ import (
 	"time"
 )
 
-// Meta is the JSON sidecar stored next to each core.
-type Meta struct {
-	ID         string    `json:"id"`
-	Time       time.Time `json:"time"`
-	PID        int       `json:"pid"`    // %P, initial PID namespace
-	NSPID      int       `json:"ns_pid"` // %p, the crasher's own namespace
-	TID        int       `json:"tid"`    // %I
-	UID        uint32    `json:"uid"`
-	GID        uint32    `json:"gid"`
-	Signal     int       `json:"signal"`
-	SignalName string    `json:"signal_name"`
-	Comm       string    `json:"comm"`
-	Exe        string    `json:"exe"`
-	Cmdline    []string  `json:"cmdline,omitempty"`
-	Cwd        string    `json:"cwd,omitempty"`
-	Cgroup     string    `json:"cgroup,omitempty"`
-	Hostname   string    `json:"hostname"`
-	BootID     string    `json:"boot_id,omitempty"`
-	DumpMode   int       `json:"dump_mode"`
-	CoreLimit  string    `json:"core_limit"` // %c as the kernel printed it
-	FaultAddr  string    `json:"fault_addr,omitempty"`
-	Threads    int       `json:"threads,omitempty"`
-
-	// Size is the core's logical size as received; DiskSize what it takes.
-	Size        int64  `json:"size"`
-	DiskSize    int64  `json:"disk_size"`
-	CorePath    string `json:"core_path,omitempty"`
-	Compression string `json:"compression"`
-	Truncated   bool   `json:"truncated"`
-	// TruncatedWhy: "stream" (the kernel stopped early, e.g. SIGKILL),
-	// "RLIMIT_CORE", or a read/write error.
-	TruncatedWhy string `json:"truncated_why,omitempty"`
-	// Dropped names the limit that kept the core itself out of the store.
-	Dropped string `json:"dropped,omitempty"`
-
-	BuildIDs []BuildID `json:"build_ids"`
-	Mapped   []string  `json:"mapped_files,omitempty"`
-
-	// ProcVerified: /proc/<pid> was read through a dirfd proven to be the
-	// crasher (pidfd, or core_pipe_limit holding the PID).
-	ProcVerified bool   `json:"proc_verified"`
-	Pidfd        bool   `json:"pidfd"`
-	RootOnly     bool   `json:"root_only"`
-	RootOnlyWhy  string `json:"root_only_why,omitempty"`
-	NoteError    string `json:"note_error,omitempty"`
-	ConfigError  string `json:"config_error,omitempty"`
-	Previous     string `json:"previous,omitempty"` // where the previous pattern's copy went, or why not
-	ReleaseMs    int64  `json:"release_ms"`         // last byte to stdin closed
-	HandleMs     int64  `json:"handle_ms"`
-	PeakRSSKB    int64  `json:"peak_rss_kb,omitempty"` // the handler's own peak
+// Store is one store directory. It alone knows the on-disk layout:
+//
+//	<id>.core[.zst]   a core (zstd, or raw with holes for zero pages)
+//	<id>.json         its sidecar (Meta), root's, mode 0600
+//	state.json        what install saved (State), root's, mode 0600
+//	dropped.log       one JSON DropRecord per line: what a limit removed
+//	.tmp-<name>-*     a file being written; renamed to <name> when complete
+//
+// Every file but dropped.log is written through one atomic writer
+// (Store.create, then pendingFile.commit): readers see the old file or the
+// complete new one, never a partial one under a final name.
+type Store struct {
+	Dir string
 }
 
-var signalNames = map[int]string{
-	1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
-	7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2",
-	13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM", 24: "SIGXCPU", 25: "SIGXFSZ", 31: "SIGSYS",
-}
+// OpenStore returns the store in dir; nothing is created until a write.
+func OpenStore(dir string) Store { return Store{Dir: dir} }
 
-// SignalName returns the Linux name of a signal number.
-func SignalName(sig int) string {
-	if n, ok := signalNames[sig]; ok {
-		return n
-	}
-	return "SIG" + strconv.Itoa(sig)
-}
+const (
+	stateFileName = "state.json"
+	dropLogName   = "dropped.log"
+	tmpPrefix     = ".tmp-"
+)
+
+func (s Store) path(name string) string { return filepath.Join(s.Dir, name) }
 
 func sidecarName(id string) string { return id + ".json" }
+
+// coreName is the file name of a crash's core.
+func coreName(id, compression string) string {
+	if compression == "zstd" {
+		return id + ".core.zst"
+	}
+	return id + ".core"
+}
+
+// statePath is where the state file of the store in dir lives.
+func statePath(dir string) string { return OpenStore(dir).path(stateFileName) }
+
+// Ensure creates the store directory (0755) and refuses a symlink, a
+// directory others can write to, or one owned by another user.
+func (s Store) Ensure() error {
+	if !filepath.IsAbs(s.Dir) {
+		return fmt.Errorf("store %q is not an absolute path", s.Dir)
+	}
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+		return err
+	}
+	fi, err := os.Lstat(s.Dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("store %s is not a directory", s.Dir)
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("store %s is writable by group or others (%v)", s.Dir, fi.Mode().Perm())
+	}
+	return checkOwner(s.Dir, fi)
+}
+
+// pendingFile is a store file being written under a temporary name.
+type pendingFile struct {
+	*os.File
+	final string // full path it gets on commit
+}
+
+// create starts writing the store file name. The temporary file is made
+// with O_EXCL (a planted file or symlink is never opened) and mode 0600.
+func (s Store) create(name string) (*pendingFile, error) {
+	f, err := os.CreateTemp(s.Dir, tmpPrefix+name+"-*")
+	if err != nil {
+		return nil, err
+	}
+	return &pendingFile{File: f, final: s.path(name)}, nil
+}
+
+// commit optionally fsyncs the file, closes it and renames it to its final
+// name. On any error the temporary file is removed.
+func (p *pendingFile) commit(sync bool) error {
+	var err error
+	if sync {
+		err = p.Sync()
+	}
+	if cerr := p.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(p.Name(), p.final)
+	}
+	if err != nil {
+		os.Remove(p.Name())
+	}
+	return err
+}
+
+// abort drops the temporary file; after a commit it does nothing.
+func (p *pendingFile) abort() {
+	if p.Close() == nil {
+		os.Remove(p.Name())
+	}
+}
+
+// writeFile atomically replaces the store file name with data.
+func (s Store) writeFile(name string, data []byte, sync bool) error {
+	p, err := s.create(name)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Write(data); err != nil {
+		p.abort()
+		return err
+	}
+	return p.commit(sync)
+}
+
+// ReadState loads the state file of the store in dir.
+func ReadState(dir string) (*State, error) { return OpenStore(dir).ReadState() }
+
+// ReadState loads the store's state file.
+func (s Store) ReadState() (*State, error) {
+	p := s.path(stateFileName)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	var st State
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return &st, nil
+}
+
+// writeState saves st, always synced: it is the only way back to the
+// admin's kernel values.
+func (s Store) writeState(st *State) error {
+	b, err := jsonIndent(st)
+	if err != nil {
+		return err
+	}
+	return s.writeFile(stateFileName, b, true)
+}
+
+// setAsideState renames an existing state file to state.json.<time>: one
+// left by an install someone else displaced still holds the admin's older
+// values, so it is kept beside the new one instead of being overwritten.
+func (s Store) setAsideState() error {
+	p := s.path(stateFileName)
+	if _, err := os.Lstat(p); err != nil {
+		return nil
+	}
+	return os.Rename(p, p+"."+time.Now().UTC().Format("20060102T150405"))
+}
+
+// removeState deletes the state file once everything was restored.
+func (s Store) removeState() error { return os.Remove(s.path(stateFileName)) }
+
+// writeSidecar stores m as <id>.json. The sidecar stays root's (0600) even
+// when the core is readable by the user: root's dump and debug trust its
+// core_path and exe.
+func (s Store) writeSidecar(m *Meta, sync bool) error {
+	b, err := jsonIndent(m)
+	if err != nil {
+		return err
+	}
+	return s.writeFile(sidecarName(m.ID), b, sync)
+}
 
 // Entry is one stored crash.
 type Entry struct {
@@ -87,9 +187,12 @@ type Entry struct {
 	SidecarPath string `json:"-"`
 }
 
-// List reads every sidecar in store, oldest first.
-func List(store string) ([]Entry, error) {
-	des, err := os.ReadDir(store)
+// List reads every sidecar in the store in dir; see Store.List.
+func List(dir string) ([]Entry, error) { return OpenStore(dir).List() }
+
+// List reads every sidecar, oldest first.
+func (s Store) List() ([]Entry, error) {
+	des, err := os.ReadDir(s.Dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil // nothing crashed yet
 	}
@@ -102,7 +205,7 @@ func List(store string) ([]Entry, error) {
 		if !strings.HasSuffix(name, ".json") || name == stateFileName || strings.HasPrefix(name, ".") {
 			continue
 		}
-		p := filepath.Join(store, name)
+		p := s.path(name)
 		b, err := readSmall(p)
 		if err != nil {
 			continue // unreadable for this user, or vanishing under gc
@@ -126,10 +229,13 @@ func readSmall(p string) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, 16<<20))
 }
 
+// Find looks id up in the store in dir; see Store.Find.
+func Find(dir, id string) (*Entry, error) { return OpenStore(dir).Find(id) }
+
 // Find resolves ID as an id (or unique id prefix), a pid, or a comm; among
 // several pid or comm matches the newest wins, as coredumpctl does.
-func Find(store, id string) (*Entry, error) {
-	all, err := List(store)
+func (s Store) Find(id string) (*Entry, error) {
+	all, err := s.List()
 	if err != nil {
 		return nil, err
 	}
@@ -183,13 +289,13 @@ type DropRecord struct {
 	Reason string    `json:"reason"`
 }
 
-const dropLogName = "dropped.log"
-
-func appendDropLog(store string, recs []DropRecord) error {
+// appendDropLog appends to dropped.log: a log, not a replaced file, so it
+// is the one store file not written through create/commit.
+func (s Store) appendDropLog(recs []DropRecord) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	f, err := os.OpenFile(filepath.Join(store, dropLogName), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(s.path(dropLogName), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
 	}
@@ -201,108 +307,6 @@ func appendDropLog(store string, recs []DropRecord) error {
 		}
 	}
 	return f.Close()
-}
-
-// fsSpace is the store's file system size and free bytes.
-type fsSpace struct{ Total, Free uint64 }
-
-// GC applies MaxUse, KeepFree and MaxUsePerUID: while a limit is exceeded it
-// deletes the oldest core of the uid over its share, or else of the uid using
-// the most space, and records each deletion in dropped.log. Sizes given as
-// percentages need the file system size; where it is unknown they are skipped.
-func GC(store string, cfg Config) ([]DropRecord, error) {
-	entries, err := List(store)
-	if err != nil {
-		return nil, err
-	}
-	space, spaceErr := statFS(store)
-	var used uint64
-	perUID := map[uint32]uint64{}
-	for _, e := range entries {
-		used += uint64(e.DiskSize)
-		perUID[e.UID] += uint64(e.DiskSize)
-	}
-	limit := func(s Size) (uint64, bool) {
-		if s.Percent > 0 {
-			if spaceErr != nil {
-				return 0, false
-			}
-			if s.Percent >= 100 {
-				return 0, false
-			}
-			return s.Of(space.Total), true
-		}
-		return s.Bytes, s != Unlimited
-	}
-	maxUse, haveMax := limit(cfg.MaxUse)
-	keepFree, haveKeep := limit(cfg.KeepFree)
-	uidMax, haveUID := limit(cfg.MaxUsePerUID)
-	free := space.Free
-	var dropped []DropRecord
-	removed := map[string]bool{}
-	for {
-		reason := ""
-		var victimUID uint32
-		switch {
-		case haveUID && anyOver(perUID, uidMax, &victimUID):
-			reason = "MaxUsePerUID"
-		case haveMax && used > maxUse:
-			reason = "MaxUse"
-			victimUID = biggest(perUID)
-		case haveKeep && spaceErr == nil && free < keepFree:
-			reason = "KeepFree"
-			victimUID = biggest(perUID)
-		}
-		if reason == "" {
-			break
-		}
-		var victim *Entry
-		for i := range entries {
-			if !removed[entries[i].ID] && entries[i].UID == victimUID {
-				victim = &entries[i]
-				break
-			}
-		}
-		if victim == nil {
-			break
-		}
-		if err := victim.Remove(); err != nil {
-			return dropped, errors.Join(err, appendDropLog(store, dropped))
-		}
-		removed[victim.ID] = true
-		sz := uint64(victim.DiskSize)
-		used -= min(used, sz)
-		perUID[victim.UID] -= min(perUID[victim.UID], sz)
-		if perUID[victim.UID] == 0 {
-			delete(perUID, victim.UID)
-		}
-		free += sz
-		dropped = append(dropped, DropRecord{Time: time.Now().UTC(), ID: victim.ID, UID: victim.UID, Comm: victim.Comm, Size: victim.DiskSize, Reason: reason})
-	}
-	return dropped, appendDropLog(store, dropped)
-}
-
-func anyOver(perUID map[uint32]uint64, max uint64, which *uint32) bool {
-	found := false
-	var worst uint64
-	for uid, n := range perUID {
-		if n > max && (!found || n > worst || (n == worst && uid < *which)) {
-			found, worst, *which = true, n, uid
-		}
-	}
-	return found
-}
-
-func biggest(perUID map[uint32]uint64) uint32 {
-	var best uint32
-	var most uint64
-	first := true
-	for uid, n := range perUID {
-		if first || n > most || (n == most && uid < best) {
-			best, most, first = uid, n, false
-		}
-	}
-	return best
 }
 
 func jsonIndent(v any) ([]byte, error) {

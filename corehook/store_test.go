@@ -131,3 +131,44 @@ func TestParseConfig(t *testing.T) {
 		}
 	}
 }
+
+// The store's one atomic writer: a reader sees the old file or the whole
+// new one, a planted symlink at the final name is replaced (never written
+// through), and no temporary file is left behind, also when the rename fails.
+func TestStoreAtomicWriter(t *testing.T) {
+	s := OpenStore(t.TempDir())
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, s.path("x.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.writeFile("x.json", []byte("new"), true); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious" {
+		t.Fatal("wrote through a planted symlink")
+	}
+	fi, err := os.Lstat(s.path("x.json"))
+	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("x.json: %v %v", fi, err)
+	}
+	// A directory in the way makes the rename fail: the error is returned
+	// and the temporary file removed.
+	if err := os.Mkdir(s.path("d.json"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.path("d.json/keep"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.writeFile("d.json", []byte("x"), false); err == nil {
+		t.Fatal("rename over a non-empty directory succeeded")
+	}
+	des, _ := os.ReadDir(s.Dir)
+	for _, de := range des {
+		if strings.HasPrefix(de.Name(), tmpPrefix) {
+			t.Fatalf("temporary file %s left behind", de.Name())
+		}
+	}
+}

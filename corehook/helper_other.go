@@ -3,7 +3,6 @@
 package corehook
 
 import (
-	"errors"
 	"fmt"
 	"io"
 )
@@ -13,5 +12,3 @@ func runHandle(_ []string, stderr io.Writer) int {
 	fmt.Fprintln(stderr, "quirk corehook handle: only Linux has core_pattern")
 	return exitFailure
 }
-
-func statFS(string) (fsSpace, error) { return fsSpace{}, errors.ErrUnsupported }

@@ -1,0 +1,176 @@
+//go:build linux
+
+package corehook
+
+// The kernel-helper entry: what runs first when the kernel starts
+// "quirk corehook handle" for a crash (systemd: coredump-kernel-helper.c).
+// It makes fds 0-2 safe, parses the positional %-arguments, hands the
+// stream to Handle and writes the one log line.
+
+import (
+	"fmt"
+	"io"
+	"log/syslog"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// numSpecs is len(handlerSpecs): the kernel always passes that many
+// positional arguments after our own options.
+var numSpecs = len(handlerSpecs)
+
+// HandleArgs are the parsed handler arguments.
+type HandleArgs struct {
+	Config, Store string
+	Crash         Crash
+	HavePidfd     bool
+	RawLimit      string // %c as given
+}
+
+// ParseHandleArgs parses "[-c FILE] [-s DIR] %P %p %i %I %u %g %s %t %c %d %C %F %h %e".
+// The specifiers are taken from the end, so our own options can never be
+// confused with crasher-chosen strings.
+func ParseHandleArgs(args []string) (HandleArgs, error) {
+	var h HandleArgs
+	if len(args) < numSpecs {
+		return h, fmt.Errorf("want %d positional arguments, got %d", numSpecs, len(args))
+	}
+	opts, pos := args[:len(args)-numSpecs], args[len(args)-numSpecs:]
+	for len(opts) > 0 {
+		if len(opts) < 2 {
+			return h, fmt.Errorf("option %q without a value", opts[0])
+		}
+		switch opts[0] {
+		case "-c":
+			h.Config = opts[1]
+		case "-s":
+			h.Store = opts[1]
+		default:
+			return h, fmt.Errorf("unknown option %q", opts[0])
+		}
+		opts = opts[2:]
+	}
+	num := func(s string) int {
+		n, _ := strconv.Atoi(s)
+		return n
+	}
+	c := &h.Crash
+	c.GlobalPID, c.PID, c.TID, c.GlobalTID = num(pos[0]), num(pos[1]), num(pos[2]), num(pos[3])
+	uid, _ := strconv.ParseUint(pos[4], 10, 32)
+	gid, _ := strconv.ParseUint(pos[5], 10, 32)
+	c.UID, c.GID = uint32(uid), uint32(gid)
+	c.Signal = num(pos[6])
+	c.Time, _ = strconv.ParseInt(pos[7], 10, 64)
+	h.RawLimit = pos[8]
+	c.CoreLimit, _ = strconv.ParseUint(pos[8], 10, 64)
+	c.DumpMode = num(pos[9])
+	c.CPU = num(pos[10])
+	if fd, err := strconv.Atoi(pos[11]); err == nil && fd >= 0 {
+		c.PidfdNumber, h.HavePidfd = fd, true
+	}
+	c.Hostname, c.Comm = pos[12], pos[13]
+	if c.GlobalPID <= 0 {
+		return h, fmt.Errorf("bad %%P %q", pos[0])
+	}
+	return h, nil
+}
+
+// bindStdFds points closed fds 0-2 at /dev/null: the kernel starts the
+// helper without stdout and stderr, and the first file opened would
+// otherwise become fd 1 and receive stray writes.
+func bindStdFds() {
+	for fd := 0; fd <= 2; fd++ {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil {
+			continue
+		}
+		null, err := unix.Open("/dev/null", unix.O_RDWR, 0)
+		if err != nil {
+			return
+		}
+		if null != fd {
+			unix.Dup3(null, fd, 0)
+			unix.Close(null)
+		}
+	}
+}
+
+func runHandle(args []string, stderr io.Writer) int {
+	bindStdFds()
+	stdin := os.NewFile(0, "core")
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			stdin.Close()
+		}
+	}
+	// Whatever happens, the crasher must not wait on us.
+	defer release()
+	ha, err := ParseHandleArgs(args)
+	if err != nil {
+		logLine("", fmt.Sprintf("quirk corehook: bad handler arguments %q: %v", args, err))
+		fmt.Fprintf(stderr, "quirk corehook handle: %v\n", err)
+		return exitBadSyntax
+	}
+	// A bigger pipe buffer lets the kernel run ahead of us (1 MiB is the
+	// unprivileged maximum; we are root but do not need more).
+	unix.FcntlInt(0, unix.F_SETPIPE_SZ, 1<<20)
+	env := HandleEnv{ProcRoot: "/proc", Release: release}
+	if ha.HavePidfd {
+		env.Pidfd = os.NewFile(uintptr(ha.Crash.PidfdNumber), "pidfd")
+	}
+	meta, cfg, err := Handle(env, ha, stdin)
+	logLine(cfg.Log, summary(meta, err))
+	if err != nil {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// summary is the one log line for a handled crash.
+func summary(meta *Meta, err error) string {
+	line := "quirk corehook: "
+	if meta != nil {
+		line += fmt.Sprintf("pid %d (%s) uid %d %s: ", meta.PID, meta.Comm, meta.UID, meta.SignalName)
+		switch {
+		case meta.CorePath != "":
+			line += fmt.Sprintf("core %s, %d bytes", meta.CorePath, meta.Size)
+		case meta.Dropped != "":
+			line += "core not stored (" + meta.Dropped + ")"
+		}
+		if meta.Truncated {
+			line += ", truncated (" + meta.TruncatedWhy + ")"
+		}
+	}
+	if err != nil {
+		line += " error: " + err.Error()
+	}
+	return line
+}
+
+// logLine writes one line to the log file, else to syslog.
+func logLine(path, line string) {
+	line = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, line)
+	if path != "" {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+		if err == nil {
+			fmt.Fprintf(f, "%s %s\n", time.Now().UTC().Format(time.RFC3339), line)
+			f.Close()
+			return
+		}
+	}
+	if w, err := syslog.New(syslog.LOG_DAEMON|syslog.LOG_NOTICE, "quirk-corehook"); err == nil {
+		w.Notice(line)
+		w.Close()
+	}
+}

@@ -1,0 +1,72 @@
+package corehook
+
+import (
+	"strconv"
+	"time"
+)
+
+// Meta is the JSON sidecar stored next to each core.
+type Meta struct {
+	ID         string    `json:"id"`
+	Time       time.Time `json:"time"`
+	PID        int       `json:"pid"`    // %P, initial PID namespace
+	NSPID      int       `json:"ns_pid"` // %p, the crasher's own namespace
+	TID        int       `json:"tid"`    // %I
+	UID        uint32    `json:"uid"`
+	GID        uint32    `json:"gid"`
+	Signal     int       `json:"signal"`
+	SignalName string    `json:"signal_name"`
+	Comm       string    `json:"comm"`
+	Exe        string    `json:"exe"`
+	Cmdline    []string  `json:"cmdline,omitempty"`
+	Cwd        string    `json:"cwd,omitempty"`
+	Cgroup     string    `json:"cgroup,omitempty"`
+	Hostname   string    `json:"hostname"`
+	BootID     string    `json:"boot_id,omitempty"`
+	DumpMode   int       `json:"dump_mode"`
+	CoreLimit  string    `json:"core_limit"` // %c as the kernel printed it
+	FaultAddr  string    `json:"fault_addr,omitempty"`
+	Threads    int       `json:"threads,omitempty"`
+
+	// Size is the core's logical size as received; DiskSize what it takes.
+	Size        int64  `json:"size"`
+	DiskSize    int64  `json:"disk_size"`
+	CorePath    string `json:"core_path,omitempty"`
+	Compression string `json:"compression"`
+	Truncated   bool   `json:"truncated"`
+	// TruncatedWhy: "stream" (the kernel stopped early, e.g. SIGKILL),
+	// "RLIMIT_CORE", or a read/write error.
+	TruncatedWhy string `json:"truncated_why,omitempty"`
+	// Dropped names the limit that kept the core itself out of the store.
+	Dropped string `json:"dropped,omitempty"`
+
+	BuildIDs []BuildID `json:"build_ids"`
+	Mapped   []string  `json:"mapped_files,omitempty"`
+
+	// ProcVerified: /proc/<pid> was read through a dirfd proven to be the
+	// crasher (pidfd, or core_pipe_limit holding the PID).
+	ProcVerified bool   `json:"proc_verified"`
+	Pidfd        bool   `json:"pidfd"`
+	RootOnly     bool   `json:"root_only"`
+	RootOnlyWhy  string `json:"root_only_why,omitempty"`
+	NoteError    string `json:"note_error,omitempty"`
+	ConfigError  string `json:"config_error,omitempty"`
+	Previous     string `json:"previous,omitempty"` // where the previous pattern's copy went, or why not
+	ReleaseMs    int64  `json:"release_ms"`         // last byte to stdin closed
+	HandleMs     int64  `json:"handle_ms"`
+	PeakRSSKB    int64  `json:"peak_rss_kb,omitempty"` // the handler's own peak
+}
+
+var signalNames = map[int]string{
+	1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
+	7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2",
+	13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM", 24: "SIGXCPU", 25: "SIGXFSZ", 31: "SIGSYS",
+}
+
+// SignalName returns the Linux name of a signal number.
+func SignalName(sig int) string {
+	if n, ok := signalNames[sig]; ok {
+		return n
+	}
+	return "SIG" + strconv.Itoa(sig)
+}

@@ -1,0 +1,286 @@
+//go:build linux
+
+package corehook
+
+// Submitting one crash (systemd: coredump-submit.c). Handle runs the phases
+// in the order the crash's data arrives: configuration, the crasher's
+// context from /proc (before the stream ends and the crasher may be
+// reaped), the core's output in the store, one streaming pass (feeding the
+// compat copy beside it), what the stream said, the store, and vacuum.
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+	"time"
+)
+
+// HandleEnv is what the handler takes from its surroundings; tests point
+// ProcRoot at a fake tree.
+type HandleEnv struct {
+	ProcRoot string
+	// Release is called once the core was read to its end or abandoned:
+	// the real handler closes fd 0 there so the crasher can finish.
+	Release func()
+	// Pidfd is the pidfd the kernel installed (fd 3 with %F), or nil.
+	Pidfd *os.File
+	Now   func() time.Time
+}
+
+// Handle stores one core read from core. It always calls env.Release.
+// It returns the sidecar it wrote (nil when nothing could be stored) and the
+// configuration it used (for logging).
+func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error) {
+	start := time.Now()
+	if env.Now != nil {
+		start = env.Now()
+	}
+	if env.ProcRoot == "" {
+		env.ProcRoot = "/proc"
+	}
+	release := env.Release
+	if release == nil {
+		release = func() {}
+	}
+	cfg, cfgErr := handlerConfig(ha)
+	store := OpenStore(cfg.Store)
+
+	// Metadata first: once the stream is drained and stdin closed, the
+	// crasher may be reaped.
+	pi := readProc(env, ha.Crash.GlobalPID)
+	if pi.dir != nil {
+		defer pi.dir.Close()
+	}
+	m := newMeta(env, ha, pi, cfgErr)
+	if err := store.Ensure(); err != nil {
+		release()
+		return nil, cfg, fmt.Errorf("store: %w", err)
+	}
+	out, err := openCore(store, cfg, ha.Crash, m)
+	if err != nil {
+		release()
+		return m, cfg, err
+	}
+	defer out.abort()
+
+	// The admin's previous pattern, kept working if the config asks.
+	var tees []*teeTarget
+	var finishPrev func(*streamResult) string
+	if cfg.KeepPrevious {
+		tees, finishPrev = previousTarget(env, store, ha.Crash, pi, Sysctl{ProcRoot: env.ProcRoot})
+	}
+	res := streamCore(core, out.sink, tees, out.lim, release)
+	if finishPrev != nil {
+		m.Previous = finishPrev(res)
+	}
+	recordStream(m, res)
+	m.RootOnly, m.RootOnlyWhy = rootOnly(ha.Crash, pi, res)
+
+	storeErr, sidecarErr := submit(store, cfg, m, out, res, start)
+	if sidecarErr != nil {
+		return m, cfg, errors.Join(storeErr, sidecarErr)
+	}
+	if err := vacuum(store, cfg); err != nil {
+		return m, cfg, errors.Join(storeErr, err)
+	}
+	if cfgErr != nil {
+		return m, cfg, errors.Join(storeErr, fmt.Errorf("config (defaults used): %w", cfgErr))
+	}
+	return m, cfg, storeErr
+}
+
+// handlerConfig loads the handler's configuration. A broken config must not
+// lose the core: the defaults are used, and the error is returned so the
+// sidecar and the log say why.
+func handlerConfig(ha HandleArgs) (Config, error) {
+	cfg, err := LoadConfig(ha.Config)
+	if err != nil {
+		cfg = DefaultConfigValues()
+	}
+	if ha.Store != "" {
+		cfg.Store = ha.Store
+	}
+	return cfg, err
+}
+
+func shortID(bootID string, c Crash) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s/%d/%d/%d", bootID, c.GlobalPID, c.GlobalTID, c.Time)))
+	return hex.EncodeToString(h[:6])
+}
+
+// newMeta starts the sidecar from the kernel's arguments, and from /proc
+// only where /proc was verified to be the crasher's.
+func newMeta(env HandleEnv, ha HandleArgs, pi *procInfo, cfgErr error) *Meta {
+	c := ha.Crash
+	if pi.Verified {
+		c.Exe = pi.Exe
+	}
+	bootID, _ := Sysctl{ProcRoot: env.ProcRoot}.ReadString(KnobBootID)
+	m := &Meta{
+		ID: shortID(bootID, c), Time: time.Unix(c.Time, 0).UTC(),
+		PID: c.GlobalPID, NSPID: c.PID, TID: c.GlobalTID, UID: c.UID, GID: c.GID,
+		Signal: c.Signal, SignalName: SignalName(c.Signal), Comm: c.Comm, Exe: c.Exe,
+		Hostname: c.Hostname, BootID: bootID, DumpMode: c.DumpMode, CoreLimit: ha.RawLimit,
+		ProcVerified: pi.Verified, Pidfd: env.Pidfd != nil, BuildIDs: []BuildID{},
+	}
+	if cfgErr != nil {
+		m.ConfigError = cfgErr.Error()
+	}
+	if pi.Verified {
+		m.Cmdline, m.Cwd, m.Cgroup = pi.Cmdline, pi.Cwd, pi.Cgroup
+		if pi.Comm != "" {
+			// %e has '/' replaced by '!'; the verified /proc copy is exact.
+			m.Comm = pi.Comm
+		}
+	}
+	return m
+}
+
+// coreOutput is where the stream goes: a pending store file behind a sink
+// (zstd or sparse raw), or nothing when a limit keeps the core out.
+type coreOutput struct {
+	file *pendingFile
+	sink sink // nil when the core is not stored
+	lim  streamLimits
+}
+
+// openCore starts the core's file in the store, or records in m why the
+// core will not be stored at all.
+func openCore(store Store, cfg Config, c Crash, m *Meta) (*coreOutput, error) {
+	out := &coreOutput{lim: streamLimits{DropAbove: cfg.ProcessSizeMax.Of(0), DiskAbove: cfg.ExternalSizeMax.Of(0)}}
+	if cfg.HonorCoreLimit && c.CoreLimit < pageSize {
+		m.Dropped = "RLIMIT_CORE"
+		return out, nil
+	}
+	if cfg.HonorCoreLimit {
+		out.lim.TruncateAt, out.lim.TruncateWhy = c.CoreLimit, "RLIMIT_CORE"
+	}
+	m.Compression = "none"
+	if cfg.Compress {
+		m.Compression = "zstd"
+	}
+	f, err := store.create(coreName(m.ID, m.Compression))
+	if err != nil {
+		return nil, err
+	}
+	out.file = f
+	if cfg.Compress {
+		z, err := newZstdFile(f.File)
+		if err != nil {
+			f.abort()
+			return nil, err
+		}
+		out.sink = z
+	} else {
+		out.sink = newSparseFile(f.File)
+	}
+	return out, nil
+}
+
+// abort removes the core's temporary file unless it was committed.
+func (o *coreOutput) abort() {
+	if o.file != nil {
+		o.file.abort()
+	}
+}
+
+// recordStream copies what the stream learned into the sidecar.
+func recordStream(m *Meta, res *streamResult) {
+	m.Size = int64(res.Size)
+	if !res.LastByte.IsZero() && !res.Released.IsZero() {
+		m.ReleaseMs = res.Released.Sub(res.LastByte).Milliseconds()
+	}
+	if res.Dropped != "" {
+		m.Dropped = res.Dropped
+	}
+	m.BuildIDs = append(m.BuildIDs, res.BuildIDs...)
+	if res.ParseErr != nil {
+		m.NoteError = res.ParseErr.Error()
+	}
+	truncated := res.Truncated
+	if cc := res.Core; cc != nil {
+		m.Threads = cc.Threads
+		// si_addr is a fault address only for kernel-sent signals
+		// (si_code > 0); for kill/raise the union holds the sender's pid.
+		if cc.HaveSig && cc.SigCode > 0 && cc.SigAddr != 0 {
+			m.FaultAddr = fmt.Sprintf("%#x", cc.SigAddr)
+		}
+		if m.Exe == "" && len(cc.Files) > 0 {
+			m.Exe = cc.Files[0].Path // advisory: written by the crasher's mappings
+		}
+		seen := map[string]bool{}
+		for _, f := range cc.Files {
+			if !seen[f.Path] && len(m.Mapped) < 256 {
+				seen[f.Path] = true
+				m.Mapped = append(m.Mapped, f.Path)
+			}
+		}
+		if exp := cc.ExpectedSize(); res.EOF && res.Size < exp && truncated == "" {
+			truncated = "stream"
+		}
+	}
+	switch {
+	case truncated != "":
+		m.Truncated, m.TruncatedWhy = true, truncated
+	case res.ReadErr != nil:
+		m.Truncated, m.TruncatedWhy = true, "read: "+res.ReadErr.Error()
+	case res.WriteErr != nil:
+		m.Truncated, m.TruncatedWhy = true, "write: "+res.WriteErr.Error()
+	}
+}
+
+// submit puts the core under its final name (unless it was dropped) and
+// writes the sidecar. A failure to store the core (storeErr) still leaves
+// the sidecar: what crashed is never lost.
+func submit(store Store, cfg Config, m *Meta, out *coreOutput, res *streamResult, start time.Time) (storeErr, sidecarErr error) {
+	if res.WriteErr != nil && m.Dropped == "" {
+		// A full disk: the partial core is worthless to gdb; say so.
+		m.Dropped = "write error: " + res.WriteErr.Error()
+	}
+	if out.file != nil && m.Dropped == "" && res.WriteErr == nil {
+		storeErr = finishCore(cfg, m, out)
+		if storeErr != nil {
+			m.Dropped = "store error: " + storeErr.Error()
+		}
+	}
+	m.HandleMs = time.Since(start).Milliseconds()
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		m.PeakRSSKB = ru.Maxrss
+	}
+	return storeErr, store.writeSidecar(m, cfg.Sync)
+}
+
+// finishCore flushes the core, sets its owner and mode, and commits it to
+// its final name in the store.
+func finishCore(cfg Config, m *Meta, out *coreOutput) error {
+	if err := out.sink.Finish(m.Size); err != nil {
+		return err
+	}
+	m.DiskSize = out.sink.DiskBytes()
+	if fi, err := out.file.Stat(); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			m.DiskSize = st.Blocks * 512
+		}
+	}
+	if err := setAccess(out.file.File, m); err != nil {
+		return err
+	}
+	if err := out.file.commit(cfg.Sync); err != nil {
+		return err
+	}
+	m.CorePath = out.file.final
+	return nil
+}
+
+// vacuum applies the store's limits after a crash was stored.
+func vacuum(store Store, cfg Config) error {
+	if _, err := store.GC(cfg); err != nil {
+		return fmt.Errorf("gc: %w", err)
+	}
+	return nil
+}

@@ -37,8 +37,8 @@ type Result struct {
 	Diagnostics []analysis.Diagnostic // sorted by position
 }
 
-// InputError is a file that could not be checked: unreadable, binary, not
-// UTF-8, too large, or not parseable. Line and Col are 1-based when known.
+// InputError is a file that could not be checked: unreadable, binary, too
+// large, or not parseable even in part. Line and Col are 1-based when known.
 type InputError struct {
 	Filename  string
 	Line, Col int
@@ -92,7 +92,7 @@ Good:
 
 // Registry is every analyzer quirk knows, rules and builtins, in ID order.
 func Registry() []*analysis.Analyzer {
-	return append(slices.Clone(rules.All), BadDirective, UnusedDirective)
+	return append(slices.Clone(rules.All), BadDirective, UnusedDirective, SkippedCode, NotUTF8)
 }
 
 // Lookup finds an analyzer by ID (QK5001, 5001) or name.
@@ -113,42 +113,37 @@ func Check(filename string, src []byte, opts Options) (res *Result, err error) {
 	if err := validateInput(filename, src); err != nil {
 		return nil, err
 	}
-	dialect := opts.Dialect
+	orig := src
+	src, badByte := sanitizeUTF8(src)
+	dialect, origin := opts.Dialect, analysis.FromDirective
 	if dialect == analysis.Unknown {
-		dialect = analysis.DetectDialect(filename, src)
+		dialect, origin = analysis.DetectDialectOrigin(filename, src)
 	}
 	effective := dialect
 	if effective == analysis.Unknown {
 		effective = analysis.Bash // ShellCheck refuses; bash is the common case
 	}
-	parser := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(effective.ParserVariant()))
-	file, err := parser.Parse(bytes.NewReader(src), filename)
-	if err != nil && effective == analysis.Sh {
-		// Bash reads "((" as arithmetic where POSIX sh sees two subshells;
-		// a POSIX parse rescues such scripts (it fails on bash syntax, which
-		// the first parse would have accepted).
-		posix := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(syntax.LangPOSIX))
-		if f2, err2 := posix.Parse(bytes.NewReader(src), filename); err2 == nil {
-			file, err = f2, nil
-		}
-	}
+	pr, err := parseScript(filename, src, effective)
 	if err != nil {
-		ie := &InputError{Filename: filename, Msg: "parse error: " + err.Error()}
-		var perr syntax.ParseError
-		var lerr syntax.LangError
-		switch {
-		case errors.As(err, &perr):
-			ie.Line, ie.Col = int(perr.Pos.Line()), int(perr.Pos.Col())
-			ie.Msg = "parse error: " + perr.Text
-		case errors.As(err, &lerr):
-			// "floating point arithmetic is a zsh feature; tried parsing
-			// as bash": a shebang or --shell may be all that is missing.
-			ie.Line, ie.Col = int(lerr.Pos.Line()), int(lerr.Pos.Col())
-			ie.Msg = "parse error: " + strings.TrimPrefix(lerr.Error(), lerr.Filename+":"+lerr.Pos.String()+": ") + " (set the dialect with a shebang or --shell)"
-		}
-		return nil, ie
+		return nil, parseInputError(filename, err)
 	}
-	res = &Result{Filename: filename, Src: src, Dialect: effective}
+	file, src := pr.file, pr.src
+	// A .sh name or nothing at all is a weak hint: a library sourced by
+	// bash programs is often called x.sh and has no shebang. Its content
+	// decides, and the findings say what was assumed.
+	var assumed string
+	if origin == analysis.FromExtension && effective == analysis.Sh || origin == analysis.FromNothing {
+		if node, what := analysis.BashOnlySyntax(file); node != nil {
+			line, _ := LineCol(src, int(node.Pos().Offset()))
+			effective = analysis.Bash
+			assumed = fmt.Sprintf("read as bash: no shebang, and line %d has %s", line, what)
+		} else if origin == analysis.FromNothing {
+			assumed = "read as bash: no shebang"
+		} else {
+			assumed = "read as POSIX sh: a .sh file with no shebang and no bash syntax"
+		}
+	}
+	res = &Result{Filename: filename, Src: orig, Dialect: effective}
 	enabled := selectAnalyzers(opts)
 	index := analysis.NewIndex(file, src)
 	var diags []analysis.Diagnostic
@@ -172,7 +167,34 @@ func Check(filename string, src []byte, opts Options) (res *Result, err error) {
 		}
 	}
 	isEnabled := func(a *analysis.Analyzer) bool { return slices.Contains(enabled, a) }
+	if assumed != "" {
+		for i := range diags {
+			diags[i].Message += " (" + assumed + ")"
+		}
+	}
+	if isEnabled(SkippedCode) {
+		diags = append(diags, pr.skippedDiagnostics(func(off int) int { line, _ := LineCol(src, off); return line })...)
+	}
+	if badByte >= 0 && isEnabled(NotUTF8) {
+		line, col := LineCol(orig, badByte)
+		diags = append(diags, analysis.Diagnostic{
+			Start: badByte, End: badByte + 1, Code: NotUTF8.ID, Severity: NotUTF8.Severity,
+			Message: fmt.Sprintf("not valid UTF-8 (byte 0x%02x at line %d, column %d; Latin-1?): checked with each such byte read as one unknown character; convert it, e.g. iconv -f latin1 -t utf-8", orig[badByte], line, col),
+		})
+	}
 	diags = applyDirectives(file, src, diags, isEnabled)
+	if len(pr.inserted) > 0 {
+		for i := range diags {
+			d := &diags[i]
+			d.Start, d.End = pr.origOffset(d.Start), pr.origOffset(d.End)
+			for j := range d.Fixes {
+				for k := range d.Fixes[j].Edits {
+					e := &d.Fixes[j].Edits[k]
+					e.Start, e.End = pr.origOffset(e.Start), pr.origOffset(e.End)
+				}
+			}
+		}
+	}
 	minSev := opts.MinSeverity
 	if minSev == 0 {
 		minSev = analysis.Style
@@ -186,6 +208,24 @@ func Check(filename string, src []byte, opts Options) (res *Result, err error) {
 	})
 	res.Diagnostics = diags
 	return res, nil
+}
+
+// parseInputError turns a parse error into an InputError with a position.
+func parseInputError(filename string, err error) *InputError {
+	ie := &InputError{Filename: filename, Msg: "parse error: " + err.Error()}
+	var perr syntax.ParseError
+	var lerr syntax.LangError
+	switch {
+	case errors.As(err, &perr):
+		ie.Line, ie.Col = int(perr.Pos.Line()), int(perr.Pos.Col())
+		ie.Msg = "parse error: " + perr.Text
+	case errors.As(err, &lerr):
+		// "floating point arithmetic is a zsh feature; tried parsing
+		// as bash": a shebang or --shell may be all that is missing.
+		ie.Line, ie.Col = int(lerr.Pos.Line()), int(lerr.Pos.Col())
+		ie.Msg = "parse error: " + strings.TrimPrefix(lerr.Error(), lerr.Filename+":"+lerr.Pos.String()+": ") + " (set the dialect with a shebang or --shell)"
+	}
+	return ie
 }
 
 func runRecovered(pass *analysis.Pass) (err error) {
@@ -233,18 +273,6 @@ func validateInput(filename string, src []byte) error {
 	head := src[:min(len(src), 8<<10)]
 	if i := bytes.IndexByte(head, 0); i >= 0 {
 		return &InputError{Filename: filename, Msg: fmt.Sprintf("binary file (NUL byte at offset %d), not a shell script", i)}
-	}
-	if !utf8.Valid(src) {
-		off := 0
-		for off < len(src) {
-			r, size := utf8.DecodeRune(src[off:])
-			if r == utf8.RuneError && size <= 1 {
-				break
-			}
-			off += size
-		}
-		line, col := LineCol(src, off)
-		return &InputError{Filename: filename, Line: line, Col: col, Msg: fmt.Sprintf("not valid UTF-8 (byte 0x%02x); convert it, e.g. iconv -f latin1 -t utf-8", src[off])}
 	}
 	if i := bytes.Index(src, []byte("\r\n")); i >= 0 {
 		line, _ := LineCol(src, i)

@@ -114,3 +114,96 @@ func ShebangDialect(src []byte) Dialect {
 	}
 	return Unknown
 }
+
+// Origin says where a detected dialect came from.
+type Origin int
+
+const (
+	FromNothing   Origin = iota // nothing said; the caller picks a default
+	FromDirective               // # quirk shell= or # shellcheck shell=
+	FromShebang
+	FromExtension
+)
+
+// DetectDialectOrigin is DetectDialect that also says what decided it, so a
+// weak guess (a .sh name, nothing at all) can be revised from the content.
+func DetectDialectOrigin(filename string, src []byte) (Dialect, Origin) {
+	head := src[:min(len(src), 64<<10)]
+	if bytes.Contains(head, []byte("shell=")) {
+		if m := directiveShell.FindSubmatch(head); m != nil {
+			if d, err := ParseDialect(string(m[1])); err == nil {
+				return d, FromDirective
+			}
+		}
+	}
+	if d := ShebangDialect(head); d != Unknown {
+		return d, FromShebang
+	}
+	if d := DetectDialect(filename, nil); d != Unknown {
+		return d, FromExtension
+	}
+	return Unknown, FromNothing
+}
+
+// BashOnlySyntax returns the first construct in f that POSIX sh does not
+// have and bash does ([[ ]], arrays, declare, (( )), ${x:1}, ${!x},
+// here-strings, process substitution, $'…', &>), and a short name for it;
+// nil when there is none. A script without a shebang that uses one is
+// plainly meant for bash: a library sourced by bash programs, a package
+// recipe read by a bash build system.
+func BashOnlySyntax(f *syntax.File) (syntax.Node, string) {
+	var found syntax.Node
+	var what string
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if found != nil {
+			return false
+		}
+		set := func(w string) { found, what = n, w }
+		switch n := n.(type) {
+		case *syntax.TestClause:
+			set("[[ ]]")
+		case *syntax.ArrayExpr:
+			set("an array")
+		case *syntax.ArithmCmd:
+			set("(( ))")
+		case *syntax.CStyleLoop:
+			set("for (( ))")
+		case *syntax.ProcSubst:
+			set("process substitution")
+		case *syntax.DeclClause:
+			if v := n.Variant.Value; v == "declare" || v == "typeset" {
+				set(v)
+			}
+		case *syntax.SglQuoted:
+			if n.Dollar {
+				set("$'…'")
+			}
+		case *syntax.Redirect:
+			switch n.Op {
+			case syntax.WordHdoc:
+				set("a here-string (<<<)")
+			case syntax.RdrAll, syntax.AppAll:
+				set(n.Op.String())
+			}
+		case *syntax.ParamExp:
+			switch {
+			case n.Index != nil:
+				set("an array subscript")
+			case n.Excl:
+				set("${!…}")
+			case n.Slice != nil:
+				set("a substring ${x:…}")
+			case n.Repl != nil:
+				set("${x/…/…}")
+			}
+		case *syntax.CallExpr:
+			if len(n.Args) > 0 {
+				if l := n.Args[0].Lit(); l == "mapfile" || l == "readarray" || l == "shopt" {
+					set(l)
+				}
+			}
+		}
+		return found == nil
+	})
+	return found, what
+}

@@ -27,7 +27,7 @@ func TestParseRecovery(t *testing.T) {
 			// A dual bash/zsh library: zsh syntax in the branch only zsh
 			// takes. The rest of the function is still checked.
 			name: "zsh branch", file: "lib.bash",
-			src: "f() {\n\tif [[ -n $ZSH_VERSION ]]; then\n\t\tparts=(${(s:,:)csv})\n\telse\n\t\tIFS=, read -ra parts <<<\"$csv\"\n\tfi\n\techo \"${@:0:1}\"\n}\nf a\n",
+			src:  "f() {\n\tif [[ -n $ZSH_VERSION ]]; then\n\t\tparts=(${(s:,:)csv})\n\telse\n\t\tIFS=, read -ra parts <<<\"$csv\"\n\tfi\n\techo \"${@:0:1}\"\n}\nf a\n",
 			want: []string{"QK5902@003:001", "QK5001@007:008"},
 			msg:  "could not parse line 3 (parameter expansion flags are a zsh feature",
 		},

@@ -42,5 +42,6 @@
 //
 // Store owns the on-disk layout (cores, JSON sidecars, state.json,
 // dropped.log) and the one atomic writer every replaced file goes through.
-// List, Find, Dump and GC are what the coredumpctl-like verbs use.
+// List, Find, Dump and GC are what the coredumpctl-like verbs use; the
+// command line itself ("quirk corehook …") is cmd/quirk/internal/corehook.
 package corehook

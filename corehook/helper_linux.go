@@ -8,8 +8,8 @@ package corehook
 // stream to Handle and writes the one log line.
 
 import (
+	"errors"
 	"fmt"
-	"io"
 	"log/syslog"
 	"os"
 	"strconv"
@@ -99,7 +99,15 @@ func bindStdFds() {
 	}
 }
 
-func runHandle(args []string, stderr io.Writer) int {
+// ErrHandlerArgs is returned by RunHandler for arguments that are not a
+// core_pattern's: "quirk corehook handle" run by a person, or a pattern
+// edited by hand.
+var ErrHandlerArgs = errors.New("bad handler arguments")
+
+// RunHandler is "quirk corehook handle": the kernel's core_pattern helper.
+// It reads the core from fd 0, always closes it so the crasher can finish,
+// and logs one line to the configured log or syslog.
+func RunHandler(args []string) error {
 	bindStdFds()
 	stdin := os.NewFile(0, "core")
 	released := false
@@ -114,8 +122,7 @@ func runHandle(args []string, stderr io.Writer) int {
 	ha, err := ParseHandleArgs(args)
 	if err != nil {
 		logLine("", fmt.Sprintf("quirk corehook: bad handler arguments %q: %v", args, err))
-		fmt.Fprintf(stderr, "quirk corehook handle: %v\n", err)
-		return exitBadSyntax
+		return fmt.Errorf("%w: %v", ErrHandlerArgs, err)
 	}
 	// A bigger pipe buffer lets the kernel run ahead of us (1 MiB is the
 	// unprivileged maximum; we are root but do not need more).
@@ -126,10 +133,7 @@ func runHandle(args []string, stderr io.Writer) int {
 	}
 	meta, cfg, err := Handle(env, ha, stdin)
 	logLine(cfg.Log, summary(meta, err))
-	if err != nil {
-		return exitFailure
-	}
-	return exitOK
+	return err
 }
 
 // summary is the one log line for a handled crash.

@@ -49,8 +49,8 @@ func coreName(id, compression string) string {
 	return id + ".core"
 }
 
-// statePath is where the state file of the store in dir lives.
-func statePath(dir string) string { return OpenStore(dir).path(stateFileName) }
+// StatePath is where the state file of the store in dir lives.
+func StatePath(dir string) string { return OpenStore(dir).path(stateFileName) }
 
 // Ensure creates the store directory (0755) and refuses a symlink, a
 // directory others can write to, or one owned by another user.

@@ -1,78 +1,64 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"runtime/debug"
-	"strings"
+
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/check"
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/corehook"
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/expand"
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/explain"
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/netprobe"
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/version"
 )
 
-// Exit codes shared by every subcommand. They follow ShellCheck's so that
-// quirk can stand in for it in CI scripts and editors.
-const (
-	exitOK         = 0 // nothing found
-	exitFindings   = 1 // issues found (or engines disagree)
-	exitFailure    = 2 // some input could not be processed
-	exitBadSyntax  = 3 // bad command line syntax, e.g. an unknown flag
-	exitBadOptions = 4 // bad option values, e.g. an unknown format
-)
-
-// runFunc is the shape of every subcommand: it gets the arguments after its
-// name and returns the process exit code.
-type runFunc func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
-
-// command is one entry of the flat subcommand table. Keeping the tree one level
-// deep (as cmd/go advises) makes "quirk help" complete and predictable.
-type command struct {
-	name  string
-	usage string
-	short string
-	run   runFunc
-}
-
-// commands is filled in init to break the initialization cycle between the
-// table and the help command, which lists the table.
-var commands []*command
+// commands is quirk's flat subcommand table; each lives in its own package
+// under internal/ with the same Main shape (see package base). It is filled
+// in init to break the initialization cycle with help, which lists it.
+var commands []*base.Command
 
 func init() {
-	commands = []*command{
-		checkCommand,
-		expandCommand,
-		corehookCommand,
-		netprobeCommand,
-		explainCommand,
-		versionCommand,
-		{name: "help", usage: "help [COMMAND]", short: "show help for quirk or one command", run: runHelp},
+	commands = []*base.Command{
+		check.Command,
+		expand.Command,
+		corehook.Command,
+		netprobe.Command,
+		explain.Command,
+		version.Command,
+		{Name: "help", UsageLine: "help [COMMAND]", Short: "show help for quirk or one command", Run: runHelp},
 	}
 }
 
 // Main runs quirk with args (without the program name) and returns the exit
 // code. It never calls os.Exit, so tests and testscript can call it directly.
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		printUsage(stderr)
-		return exitBadSyntax
+		return base.ExitBadSyntax
 	}
 	name := args[0]
 	switch name {
 	case "-h", "-help", "--help":
 		printUsage(stdout)
-		return exitOK
+		return base.ExitOK
 	case "-V", "-version", "--version":
-		return runVersion(nil, stdin, stdout, stderr)
+		name = "version"
+		args = []string{name}
 	}
 	cmd := lookup(name)
 	if cmd == nil {
 		fmt.Fprintf(stderr, "quirk: unknown command %q\n", name)
 		printUsage(stderr)
-		return exitBadSyntax
+		return base.ExitBadSyntax
 	}
-	return cmd.run(args[1:], stdin, stdout, stderr)
+	return cmd.Run(ctx, &base.Invocation{Name: cmd.Name, Args: args[1:], Stdin: stdin, Stdout: stdout, Stderr: stderr})
 }
 
-func lookup(name string) *command {
+func lookup(name string) *base.Command {
 	for _, c := range commands {
-		if c.name == name {
+		if c.Name == name {
 			return c
 		}
 	}
@@ -84,61 +70,23 @@ func printUsage(w io.Writer) {
 	fmt.Fprintf(w, "Usage:\n\n")
 	width := 0
 	for _, c := range commands {
-		width = max(width, len(c.usage))
+		width = max(width, len(c.UsageLine))
 	}
 	for _, c := range commands {
-		fmt.Fprintf(w, "  quirk %-*s  %s\n", width, c.usage, c.short)
+		fmt.Fprintf(w, "  quirk %-*s  %s\n", width, c.UsageLine, c.Short)
 	}
 	fmt.Fprintf(w, "\nRun \"quirk help COMMAND\" or \"quirk COMMAND -h\" for a command's flags.\n")
 }
 
-func runHelp(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		printUsage(stdout)
-		return exitOK
+func runHelp(ctx context.Context, inv *base.Invocation) int {
+	if len(inv.Args) == 0 {
+		printUsage(inv.Stdout)
+		return base.ExitOK
 	}
-	cmd := lookup(args[0])
-	if cmd == nil || cmd.name == "help" {
-		fmt.Fprintf(stderr, "quirk help: unknown command %q\n", args[0])
-		return exitBadSyntax
+	cmd := lookup(inv.Args[0])
+	if cmd == nil || cmd.Name == "help" {
+		inv.Errorf("unknown command %q", inv.Args[0])
+		return base.ExitBadSyntax
 	}
-	return cmd.run([]string{"-h"}, stdin, stdout, stderr)
-}
-
-var versionCommand = &command{
-	name:  "version",
-	usage: "version",
-	short: "print quirk's version and the versions of its key dependencies",
-	run:   runVersion,
-}
-
-func runVersion(_ []string, _ io.Reader, stdout, _ io.Writer) int {
-	fmt.Fprintln(stdout, versionString())
-	return exitOK
-}
-
-// versionString reports the module version (or "devel" for a source build)
-// and the mvdan.cc/sh version, which decides how the checker parses shell.
-func versionString() string {
-	version, shVersion := "devel", "unknown"
-	if info, ok := debug.ReadBuildInfo(); ok {
-		if v := info.Main.Version; v != "" && v != "(devel)" {
-			version = v
-		}
-		for _, dep := range info.Deps {
-			if dep.Path == "mvdan.cc/sh/v3" {
-				shVersion = dep.Version
-			}
-		}
-		var vcs []string
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				vcs = append(vcs, s.Value[:12])
-			}
-		}
-		if len(vcs) > 0 {
-			version += " (" + strings.Join(vcs, " ") + ")"
-		}
-	}
-	return fmt.Sprintf("quirk %s\nmvdan.cc/sh/v3 %s", version, shVersion)
+	return cmd.Run(ctx, &base.Invocation{Name: cmd.Name, Args: []string{"-h"}, Stdin: inv.Stdin, Stdout: inv.Stdout, Stderr: inv.Stderr})
 }

@@ -1,10 +1,23 @@
 // Command quirk finds and proves Unix behaviours that surprise careful people.
 //
-// It is one binary with a flat set of subcommands; see Main.
+// It is one binary with a flat set of subcommands, each a package under
+// internal/ sharing package base; see Main.
 package main
 
-import "os"
+import (
+	"context"
+	"os"
+
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
+)
 
 func main() {
-	os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(run())
+}
+
+// run is main without os.Exit, so that the deferred stop runs.
+func run() int {
+	ctx, stop := base.SignalContext(context.Background())
+	defer stop()
+	return Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }

@@ -15,7 +15,7 @@ var update = flag.Bool("update", false, "update testscript files in place")
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"quirk": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"quirk": func() { os.Exit(run()) },
 	})
 }
 

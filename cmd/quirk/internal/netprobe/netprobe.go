@@ -1,27 +1,25 @@
-// Package cli implements `quirk netprobe`: flag parsing, text and JSON output
-// and exit codes over package netprobe.
-package cli
+// Package netprobe is `quirk netprobe`: flag parsing, text and JSON output
+// and exit codes over the library package netprobe.
+package netprobe
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
 	"github.com/quirkcheck/quirk/netprobe"
 )
 
-// Exit codes, the same as every quirk subcommand.
 const (
-	exitOK         = 0
-	exitFindings   = 1
-	exitFailure    = 2
-	exitBadSyntax  = 3
-	exitBadOptions = 4
+	exitOK         = base.ExitOK
+	exitFindings   = base.ExitFindings
+	exitFailure    = base.ExitFailure
+	exitBadSyntax  = base.ExitBadSyntax
+	exitBadOptions = base.ExitBadOptions
 )
 
 // Usage is the one-line synopsis shown by `quirk help`.
@@ -33,70 +31,61 @@ const longUsage = `Usage:
   quirk netprobe check [--udp] [--json] ADDR:PORT
                                        which bind options could take a live port
 
-scan and check exit 0 with nothing to report, 1 with findings, 2 on error.
+scan and check exit 0 with nothing to report, 1 with findings, 2 on error,
+3 on a bad command line, 4 on a bad ADDR:PORT.
 `
 
-// Main runs `quirk netprobe` with args (after "netprobe") and returns the
-// exit code.
-func Main(args []string, stdout, stderr io.Writer) int {
+// Command is "quirk netprobe".
+var Command = &base.Command{
+	Name:      "netprobe",
+	UsageLine: Usage,
+	Short:     "measure port reuse on this host and find ports that can be stolen",
+	Run:       Main,
+}
+
+// Main runs `quirk netprobe` with inv.Args (after "netprobe") and returns
+// the exit code.
+func Main(ctx context.Context, inv *base.Invocation) int {
+	args, stdout, stderr := inv.Args, inv.Stdout, inv.Stderr
 	if len(args) == 0 {
 		fmt.Fprint(stderr, longUsage)
 		return exitBadSyntax
 	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
+	if base.IsHelp(args[0]) {
 		fmt.Fprint(stdout, longUsage)
 		return exitOK
-	case "matrix":
-		return runMatrix(args[1:], stdout, stderr)
-	case "scan":
-		return runScan(args[1:], stdout, stderr)
-	case "check":
-		return runCheck(args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "quirk netprobe: unknown subcommand %q\n%s", args[0], longUsage)
+	sub := inv.Sub(args[0], args[1:])
+	switch args[0] {
+	case "matrix":
+		return runMatrix(ctx, sub)
+	case "scan":
+		return runScan(sub)
+	case "check":
+		return runCheck(sub)
+	}
+	inv.Errorf("unknown subcommand %q", args[0])
+	fmt.Fprint(stderr, longUsage)
 	return exitBadSyntax
 }
 
-// parseFlags parses fs, allowing flags after positional arguments
-// ("check 127.0.0.1:80 --udp"), and maps failures to exit codes; ok is false
-// when the caller should return code. The positional arguments are returned
-// in order.
-func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (pos []string, code int, ok bool) {
-	fs.SetOutput(stderr)
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fs.SetOutput(stdout)
-				fs.PrintDefaults()
-				return nil, exitOK, false
-			}
-			return nil, exitBadSyntax, false
-		}
-		if fs.NArg() == 0 {
-			return pos, 0, true
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+// parseFlags parses fs with base's interspersed parser ("check
+// 127.0.0.1:80 --udp"); ok is false when the caller should return code.
+// The positional arguments are returned in order.
+func parseFlags(fs *flag.FlagSet, inv *base.Invocation) (pos []string, code int, ok bool) {
+	pos, dashed, code, ok := inv.Parse(fs, inv.Args)
+	return append(pos, dashed...), code, ok
 }
 
 // report prints a result as JSON or as text, and turns findings into exit
 // status 1 so that scan and check can gate CI or monitoring.
-func report(stdout, stderr io.Writer, verb string, asJSON bool, writeJSON func(io.Writer) error, printText func(io.Writer), findings bool) int {
+func report(inv *base.Invocation, asJSON bool, writeJSON func(io.Writer) error, printText func(io.Writer), findings bool) int {
 	if asJSON {
-		if err := writeJSON(stdout); err != nil {
-			fmt.Fprintf(stderr, "quirk netprobe %s: %v\n", verb, err)
-			return exitFailure
+		if err := writeJSON(inv.Stdout); err != nil {
+			return inv.Fail(err)
 		}
 	} else {
-		printText(stdout)
+		printText(inv.Stdout)
 	}
 	if findings {
 		return exitFindings
@@ -104,24 +93,22 @@ func report(stdout, stderr io.Writer, verb string, asJSON bool, writeJSON func(i
 	return exitOK
 }
 
-func runScan(args []string, stdout, stderr io.Writer) int {
+func runScan(inv *base.Invocation) int {
 	fs := flag.NewFlagSet("netprobe scan", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON: {\"sockets\":[…], \"findings\":[…]}")
 	procNet := fs.Bool("procnet", false, "read /proc/net instead of sock_diag (Linux)")
-	pos, code, ok := parseFlags(fs, args, stdout, stderr)
+	pos, code, ok := parseFlags(fs, inv)
 	if !ok {
 		return code
 	}
 	if len(pos) > 0 {
-		fmt.Fprintf(stderr, "quirk netprobe scan: unexpected argument %q\n", pos[0])
-		return exitBadSyntax
+		return inv.UsageError("unexpected argument %q", pos[0])
 	}
 	res, err := netprobe.Scan(netprobe.ScanOptions{ProcNet: *procNet})
 	if err != nil {
-		fmt.Fprintf(stderr, "quirk netprobe scan: %v\n", err)
-		return exitFailure
+		return inv.Fail(err)
 	}
-	return report(stdout, stderr, "scan", *asJSON, res.WriteJSON, func(w io.Writer) { printScan(w, res) }, len(res.Findings) > 0)
+	return report(inv, *asJSON, res.WriteJSON, func(w io.Writer) { printScan(w, res) }, len(res.Findings) > 0)
 }
 
 func printScan(w io.Writer, res *netprobe.ScanResult) {
@@ -178,28 +165,23 @@ func processes(ps []netprobe.Process) string {
 	return strings.Join(parts, ",")
 }
 
-func runMatrix(args []string, stdout, stderr io.Writer) int {
+func runMatrix(ctx context.Context, inv *base.Invocation) int {
+	stdout := inv.Stdout
 	fs := flag.NewFlagSet("netprobe matrix", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, code, ok := parseFlags(fs, args, stdout, stderr)
+	pos, code, ok := parseFlags(fs, inv)
 	if !ok {
 		return code
 	}
 	if len(pos) > 0 {
-		fmt.Fprintf(stderr, "quirk netprobe matrix: unexpected argument %q\n", pos[0])
-		return exitBadSyntax
+		return inv.UsageError("unexpected argument %q", pos[0])
 	}
-	rep, err := netprobe.Matrix(context.Background())
+	rep, err := netprobe.Matrix(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "quirk netprobe matrix: %v\n", err)
-		return exitFailure
+		return inv.Fail(err)
 	}
 	if *asJSON {
-		if err := writeJSON(stdout, rep); err != nil {
-			fmt.Fprintf(stderr, "quirk netprobe matrix: %v\n", err)
-			return exitFailure
-		}
-		return exitOK
+		return inv.JSON(rep, exitOK)
 	}
 	where := "in a private network namespace"
 	if !rep.Isolated {
@@ -231,30 +213,28 @@ func runMatrix(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func runCheck(args []string, stdout, stderr io.Writer) int {
+func runCheck(inv *base.Invocation) int {
 	fs := flag.NewFlagSet("netprobe check", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
 	udp := fs.Bool("udp", false, "also try UDP binds (a successful UDP trial receives datagrams while it exists)")
-	pos, code, ok := parseFlags(fs, args, stdout, stderr)
+	pos, code, ok := parseFlags(fs, inv)
 	if !ok {
 		return code
 	}
 	if len(pos) != 1 {
-		fmt.Fprintf(stderr, "quirk netprobe check: want one ADDR:PORT\n")
-		return exitBadSyntax
+		return inv.UsageError("want one ADDR:PORT")
 	}
 	target, err := netprobe.ParseTarget(pos[0])
 	if err != nil {
-		fmt.Fprintf(stderr, "quirk netprobe check: %v\n", err)
+		inv.Errorf("%v", err)
 		return exitBadOptions
 	}
 	rep, err := netprobe.Check(target, *udp)
 	if err != nil {
-		fmt.Fprintf(stderr, "quirk netprobe check: %v\n", err)
-		return exitFailure
+		return inv.Fail(err)
 	}
-	asJSONFn := func(w io.Writer) error { return writeJSON(w, rep) }
-	return report(stdout, stderr, "check", *asJSON, asJSONFn, func(w io.Writer) { printCheck(w, rep) }, len(rep.Takeable) > 0)
+	asJSONFn := func(w io.Writer) error { return base.WriteJSON(w, rep) }
+	return report(inv, *asJSON, asJSONFn, func(w io.Writer) { printCheck(w, rep) }, len(rep.Takeable) > 0)
 }
 
 func printCheck(w io.Writer, rep *netprobe.CheckReport) {

@@ -1,14 +1,16 @@
-package cli
+package netprobe
 
 import (
 	"bytes"
+	"context"
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
 	"strings"
 	"testing"
 )
 
 func run(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	code = Main(args, &out, &errb)
+	code = Main(context.Background(), &base.Invocation{Name: "netprobe", Args: args, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb})
 	return code, out.String(), errb.String()
 }
 

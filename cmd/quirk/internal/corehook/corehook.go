@@ -1,21 +1,25 @@
+// Package corehook is "quirk corehook": the verbs that install, run and
+// query the core_pattern handler of the library package corehook.
 package corehook
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
+	"github.com/quirkcheck/quirk/corehook"
 )
 
-// Exit codes, the same as the quirk CLI's.
 const (
-	exitOK         = 0
-	exitFindings   = 1
-	exitFailure    = 2
-	exitBadSyntax  = 3
-	exitBadOptions = 4
+	exitOK         = base.ExitOK
+	exitFindings   = base.ExitFindings
+	exitFailure    = base.ExitFailure
+	exitBadSyntax  = base.ExitBadSyntax
+	exitBadOptions = base.ExitBadOptions
 )
 
 // Usage is the one-line synopsis of "quirk corehook".
@@ -37,55 +41,70 @@ const longUsage = `usage: quirk corehook VERB [flags]
 common flags: --proc-root DIR (default /proc), --store DIR, --config FILE
 `
 
-// Main runs "quirk corehook" with args (after "corehook").
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// Command is "quirk corehook".
+var Command = &base.Command{
+	Name:      "corehook",
+	UsageLine: Usage,
+	Short:     "store cores centrally through core_pattern, and give the admin's pattern back",
+	Run:       Main,
+}
+
+// Main runs "quirk corehook" with inv.Args (after "corehook").
+func Main(_ context.Context, inv *base.Invocation) int {
+	args, stdout, stderr := inv.Args, inv.Stdout, inv.Stderr
 	if len(args) == 0 {
 		fmt.Fprint(stderr, longUsage)
 		return exitBadSyntax
 	}
 	verb, rest := args[0], args[1:]
-	switch verb {
-	case "handle":
-		return runHandle(rest, stderr)
-	case "-h", "--help", "help":
+	if base.IsHelp(verb) {
 		fmt.Fprint(stdout, longUsage)
 		return exitOK
 	}
+	sub := inv.Sub(verb, rest)
+	if verb == "handle" {
+		// The kernel's arguments are positional and may look like flags
+		// (a crasher names its own comm): no flag parsing here.
+		err := corehook.RunHandler(rest)
+		switch {
+		case errors.Is(err, corehook.ErrHandlerArgs):
+			sub.Errorf("%v", err)
+			return exitBadSyntax
+		case err != nil:
+			return sub.Fail(err)
+		}
+		return exitOK
+	}
 	fs := flag.NewFlagSet("corehook "+verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), longUsage) }
 	procRoot := fs.String("proc-root", "/proc", "procfs root (a fake one for tests)")
-	store := fs.String("store", "", "store directory (default from the config, else "+DefaultStore+")")
-	config := fs.String("config", "", "config file (default "+DefaultConfig+" if present)")
+	store := fs.String("store", "", "store directory (default from the config, else "+corehook.DefaultStore+")")
+	config := fs.String("config", "", "config file (default "+corehook.DefaultConfig+" if present)")
 	force := fs.Bool("force", false, "replace another handler, or restore over a newcomer")
-	pipeLimit := fs.Int("pipe-limit", DefaultPipeLimit, "core_pipe_limit to set on install")
+	pipeLimit := fs.Int("pipe-limit", corehook.DefaultPipeLimit, "core_pipe_limit to set on install")
 	asJSON := fs.Bool("json", false, "JSON output")
 	out := fs.String("o", "", "output file for dump")
-	if err := fs.Parse(interleave(rest)); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitBadSyntax
+	operands, dashed, code, ok := sub.Parse(fs, rest)
+	if !ok {
+		return code
 	}
-	cfg, err := LoadConfig(*config)
+	operands = append(operands, dashed...)
+	cfg, err := corehook.LoadConfig(*config)
 	if err != nil {
-		fmt.Fprintf(stderr, "quirk corehook: %v\n", err)
+		inv.Errorf("%v", err)
 		return exitBadOptions
 	}
 	storeSet := *store != ""
 	if storeSet {
 		cfg.Store = *store
 	}
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "quirk corehook %s: %v\n", verb, err)
-		return exitFailure
-	}
+	fail := sub.Fail
 	switch verb {
 	case "install":
-		if fs.NArg() != 0 {
-			fmt.Fprintf(stderr, "quirk corehook install: unexpected argument %q\n", fs.Arg(0))
-			return exitBadSyntax
+		if len(operands) != 0 {
+			return sub.UsageError("unexpected argument %q", operands[0])
 		}
-		res, err := Install(InstallOptions{ProcRoot: *procRoot, Store: cfg.Store, Config: *config, PipeLimit: *pipeLimit, Force: *force, StoreFromConfig: !storeSet})
+		res, err := corehook.Install(corehook.InstallOptions{ProcRoot: *procRoot, Store: cfg.Store, Config: *config, PipeLimit: *pipeLimit, Force: *force, StoreFromConfig: !storeSet})
 		if err != nil {
 			return fail(err)
 		}
@@ -99,19 +118,19 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	case "uninstall":
-		res, err := Uninstall(*procRoot, cfg.Store, *force)
+		res, err := corehook.Uninstall(*procRoot, cfg.Store, *force)
 		if err != nil {
 			return fail(err)
 		}
 		fmt.Fprintf(stdout, "restored %s\n", strings.Join(res.Restored, ", "))
 		return exitOK
 	case "status":
-		st, err := GetStatus(*procRoot, cfg.Store)
+		st, err := corehook.GetStatus(*procRoot, cfg.Store)
 		if err != nil {
 			return fail(err)
 		}
 		if *asJSON {
-			return writeJSON(stdout, st)
+			return sub.JSON(st, exitOK)
 		}
 		printStatus(stdout, st)
 		if st.ChangedSinceInstall {
@@ -119,45 +138,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	return runQuery(verb, fs.Args(), cfg, *asJSON, *out, stdin, stdout, stderr)
+	return runQuery(sub, operands, cfg, *asJSON, *out)
 }
 
-// interleave moves flags before positional arguments so "info ID --json"
-// works like "info --json ID" (the flag package stops at the first non-flag).
-func interleave(args []string) []string {
-	var flags, pos []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			pos = append(pos, args[i+1:]...)
-			break
-		}
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			flags = append(flags, a)
-			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && takesValue[name] && i+1 < len(args) {
-				i++
-				flags = append(flags, args[i])
-			}
-			continue
-		}
-		pos = append(pos, a)
-	}
-	return append(append(flags, "--"), pos...)
-}
-
-var takesValue = map[string]bool{"proc-root": true, "store": true, "config": true, "pipe-limit": true, "o": true}
-
-func writeJSON(w io.Writer, v any) int {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return exitFailure
-	}
-	return exitOK
-}
-
-func printStatus(w io.Writer, st *Status) {
+func printStatus(w io.Writer, st *corehook.Status) {
 	if st.Installed {
 		fmt.Fprintf(w, "installed: %s\n", st.Current)
 	} else {
@@ -166,7 +150,7 @@ func printStatus(w io.Writer, st *Status) {
 	if st.State == nil {
 		return
 	}
-	fmt.Fprintf(w, "state: %s (installed %s by %s)\n", statePath(st.State.Store), st.State.InstalledAt.Format("2006-01-02 15:04:05Z"), st.State.Binary)
+	fmt.Fprintf(w, "state: %s (installed %s by %s)\n", corehook.StatePath(st.State.Store), st.State.InstalledAt.Format("2006-01-02 15:04:05Z"), st.State.Binary)
 	for _, k := range st.Knobs {
 		mark := ""
 		if k.Changed {

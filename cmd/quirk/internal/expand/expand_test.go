@@ -1,13 +1,16 @@
-package cli
+package expand
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
 )
 
 func needBash(t *testing.T) {
@@ -22,7 +25,7 @@ func needBash(t *testing.T) {
 
 func run(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	code = Main(args, strings.NewReader(""), &out, &errb)
+	code = Main(context.Background(), &base.Invocation{Name: "expand", Args: args, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb})
 	return code, out.String(), errb.String()
 }
 
@@ -82,20 +85,21 @@ func TestWordJSON(t *testing.T) {
 func TestUsageErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
+		code int
 		want string
 	}{
-		{nil, "give exactly one of"},
-		{[]string{"--shells", "bash,fish", "x"}, `unknown engine "fish"`},
-		{[]string{"$(id)"}, "refused to run commands"},
-		{[]string{"`id`"}, "refused to run commands"},
-		{[]string{"--shells", "mvdan", "<(id)"}, "refused to run commands"},
-		{[]string{"a", "b"}, "one word at a time"},
-		{[]string{"--nosuchflag"}, "flag provided but not defined"},
-		{[]string{"--script", "/nonexistent/x.sh"}, "no such file"},
-		{[]string{"--spec", "/nonexistent"}, "no such file"},
+		{nil, base.ExitBadSyntax, "give exactly one of"},
+		{[]string{"--shells", "bash,fish", "x"}, base.ExitBadOptions, `unknown engine "fish"`},
+		{[]string{"$(id)"}, ExitError, "refused to run commands"},
+		{[]string{"`id`"}, ExitError, "refused to run commands"},
+		{[]string{"--shells", "mvdan", "<(id)"}, ExitError, "refused to run commands"},
+		{[]string{"a", "b"}, base.ExitBadSyntax, "one word at a time"},
+		{[]string{"--nosuchflag"}, base.ExitBadSyntax, "quirk expand: flag provided but not defined"},
+		{[]string{"--script", "/nonexistent/x.sh"}, ExitError, "no such file"},
+		{[]string{"--spec", "/nonexistent"}, ExitError, "no such file"},
 	} {
 		code, out, errOut := run(tc.args...)
-		if code != ExitError || !strings.Contains(errOut, tc.want) {
+		if code != tc.code || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%q: exit %d, stderr %q, stdout %q", tc.args, code, errOut, out)
 		}
 	}

@@ -1,9 +1,10 @@
-package cli
+package netprobe
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
 	"net"
 	"os"
 	"os/exec"
@@ -27,7 +28,7 @@ func TestMain(m *testing.M) {
 				os.Exit(99)
 			}
 		}
-		os.Exit(Main(strings.Fields(args), os.Stdout, os.Stderr))
+		os.Exit(Main(context.Background(), &base.Invocation{Name: "netprobe", Args: strings.Fields(args), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
 	}
 	os.Exit(m.Run())
 }

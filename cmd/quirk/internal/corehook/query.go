@@ -11,45 +11,46 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/klauspost/compress/zstd"
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
+	"github.com/quirkcheck/quirk/corehook"
 )
 
-// runQuery runs the coredumpctl-like verbs.
-func runQuery(verb string, args []string, cfg Config, asJSON bool, out string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "quirk corehook %s: %v\n", verb, err)
-		return exitFailure
-	}
-	needID := func() (*Entry, bool) {
+// runQuery runs the coredumpctl-like verbs; inv is the verb's invocation
+// ("corehook info") and args its operands.
+func runQuery(inv *base.Invocation, args []string, cfg corehook.Config, asJSON bool, out string) int {
+	stdout, stderr := inv.Stdout, inv.Stderr
+	_, verb, _ := strings.Cut(inv.Name, " ")
+	fail := inv.Fail
+	needID := func() (*corehook.Entry, bool) {
 		if len(args) != 1 {
-			fmt.Fprintf(stderr, "quirk corehook %s: want exactly one ID (an id, a pid or a comm)\n", verb)
+			inv.Errorf("want exactly one ID (an id, a pid or a comm)")
 			return nil, false
 		}
-		e, err := Find(cfg.Store, args[0])
+		e, err := corehook.Find(cfg.Store, args[0])
 		if err != nil {
-			fmt.Fprintf(stderr, "quirk corehook %s: %v\n", verb, err)
+			inv.Errorf("%v", err)
 			return nil, false
 		}
 		// dump and debug open core_path as root: it must be this crash's
 		// file in this store, whatever the sidecar says.
 		if e.CorePath != "" && (filepath.Dir(e.CorePath) != filepath.Dir(e.SidecarPath) || !strings.HasPrefix(filepath.Base(e.CorePath), e.ID+".core")) {
-			fmt.Fprintf(stderr, "quirk corehook %s: sidecar of %s names a core outside the store: %q\n", verb, e.ID, e.CorePath)
+			inv.Errorf("sidecar of %s names a core outside the store: %q", e.ID, e.CorePath)
 			return nil, false
 		}
 		return e, true
 	}
 	switch verb {
 	case "list":
-		entries, err := List(cfg.Store)
+		entries, err := corehook.List(cfg.Store)
 		if err != nil {
 			return fail(err)
 		}
 		if asJSON {
-			metas := make([]Meta, 0, len(entries))
+			metas := make([]corehook.Meta, 0, len(entries))
 			for _, e := range entries {
 				metas = append(metas, e.Meta)
 			}
-			return writeJSON(stdout, metas)
+			return inv.JSON(metas, exitOK)
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "TIME\tPID\tUID\tSIG\tCOMM\tSIZE\tID")
@@ -71,7 +72,7 @@ func runQuery(verb string, args []string, cfg Config, asJSON bool, out string, s
 			return exitBadOptions
 		}
 		if asJSON {
-			return writeJSON(stdout, e.Meta)
+			return inv.JSON(e.Meta, exitOK)
 		}
 		printInfo(stdout, &e.Meta)
 		return exitOK
@@ -81,10 +82,9 @@ func runQuery(verb string, args []string, cfg Config, asJSON bool, out string, s
 			return exitBadOptions
 		}
 		if out == "" {
-			fmt.Fprintln(stderr, "quirk corehook dump: -o FILE is required (a core is binary)")
-			return exitBadSyntax
+			return inv.UsageError("-o FILE is required (a core is binary)")
 		}
-		if err := Dump(&e.Meta, out); err != nil {
+		if err := corehook.Dump(&e.Meta, out); err != nil {
 			return fail(err)
 		}
 		return exitOK
@@ -93,9 +93,9 @@ func runQuery(verb string, args []string, cfg Config, asJSON bool, out string, s
 		if !ok {
 			return exitBadOptions
 		}
-		return debug(&e.Meta, stdin, stdout, stderr)
+		return debug(inv, &e.Meta)
 	case "gc":
-		dropped, err := GC(cfg.Store, cfg)
+		dropped, err := corehook.GC(cfg.Store, cfg)
 		for _, d := range dropped {
 			fmt.Fprintf(stdout, "removed %s (uid %d, %s, %s): %s\n", d.ID, d.UID, printable(d.Comm), humanSize(d.Size), d.Reason)
 		}
@@ -108,61 +108,21 @@ func runQuery(verb string, args []string, cfg Config, asJSON bool, out string, s
 	return exitBadSyntax
 }
 
-// Dump writes the decompressed core of m to path, sparse, refusing to
-// replace an existing file.
-func Dump(m *Meta, path string) error {
-	if m.CorePath == "" {
-		return fmt.Errorf("crash %s has no stored core (%s)", m.ID, m.Dropped)
-	}
-	in, err := os.Open(m.CorePath)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	var r io.Reader = in
-	if m.Compression == "zstd" {
-		dec, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return err
-		}
-		defer dec.Close()
-		r = dec
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	sw := newSparseFile(f)
-	buf := make([]byte, chunkSize)
-	n, err := io.CopyBuffer(struct{ io.Writer }{sw}, r, buf)
-	if err == nil {
-		err = sw.Finish(n)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-	}
-	return err
-}
-
-func debug(m *Meta, stdin io.Reader, stdout, stderr io.Writer) int {
+func debug(inv *base.Invocation, m *corehook.Meta) int {
+	stdin, stdout, stderr := inv.Stdin, inv.Stdout, inv.Stderr
 	gdb, err := exec.LookPath("gdb")
 	if err != nil {
-		fmt.Fprintln(stderr, "quirk corehook debug: gdb not found")
+		inv.Errorf("gdb not found")
 		return exitFailure
 	}
 	tmp, err := os.MkdirTemp("", "quirk-core-")
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitFailure
+		return inv.Fail(err)
 	}
 	defer os.RemoveAll(tmp)
 	core := tmp + "/core"
-	if err := Dump(m, core); err != nil {
-		fmt.Fprintf(stderr, "quirk corehook debug: %v\n", err)
-		return exitFailure
+	if err := corehook.Dump(m, core); err != nil {
+		return inv.Fail(err)
 	}
 	// The executable is named by the crasher's own NT_FILE note unless
 	// /proc was verified: then gdb gets the core alone.
@@ -177,13 +137,12 @@ func debug(m *Meta, stdin io.Reader, stdout, stderr io.Writer) int {
 		if errors.As(err, &ee) {
 			return ee.ExitCode()
 		}
-		fmt.Fprintln(stderr, err)
-		return exitFailure
+		return inv.Fail(err)
 	}
 	return exitOK
 }
 
-func printInfo(w io.Writer, m *Meta) {
+func printInfo(w io.Writer, m *corehook.Meta) {
 	row := func(k, v string) {
 		if v != "" {
 			fmt.Fprintf(w, "%14s: %s\n", k, v)

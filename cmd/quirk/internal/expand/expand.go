@@ -1,10 +1,10 @@
-// Package cli is "quirk expand": evaluate a word, a script or Oils spec
-// files under real shells and mvdan.cc/sh, and show where they differ.
-package cli
+// Package expand is "quirk expand": evaluate a word, a script or Oils spec
+// files under real shells and mvdan.cc/sh, and show where they differ. The
+// engines and the sandbox are the library package expand.
+package expand
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,19 +16,28 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
 	"github.com/quirkcheck/quirk/expand"
 	"github.com/quirkcheck/quirk/expand/spec"
 )
 
-// Exit codes of "quirk expand", as the issue defines them.
+// Exit codes of "quirk expand", in the terms of base's table.
 const (
-	ExitAgree  = 0 // every engine agrees (spec: no new divergence)
-	ExitDiffer = 1 // engines differ (spec: a divergence not in the manifest)
-	ExitError  = 2 // usage, sandbox or engine error
+	ExitAgree  = base.ExitOK       // every engine agrees (spec: no new divergence)
+	ExitDiffer = base.ExitFindings // engines differ (spec: a divergence not in the manifest)
+	ExitError  = base.ExitFailure  // sandbox or engine error, or an unusable operand
 )
 
 // Usage is the one-line synopsis.
 const Usage = "expand [flags] WORD [-- ARG ...] | --script FILE | --spec PATH"
+
+// Command is "quirk expand".
+var Command = &base.Command{
+	Name:      "expand",
+	UsageLine: Usage,
+	Short:     "evaluate a word, script or Oils spec file under real shells and mvdan.cc/sh, and compare",
+	Run:       Main,
+}
 
 const help = `Usage:
   quirk expand [flags] 'WORD' [-- ARG ...]
@@ -46,15 +55,16 @@ temporary directory, resource limits, an unprivileged user and Landlock and
 namespaces where the machine allows. Words that run commands ($(...),
 backquotes, <(...)) are refused unless --allow-exec is given.
 
-Exit status: 0 all engines agree, 1 they differ, 2 usage or sandbox error.
+Exit status: 0 all engines agree, 1 they differ, 2 sandbox or engine error,
+3 bad command line, 4 bad option value.
 
 Flags:
 `
 
-// Main runs "quirk expand" with args (after the subcommand name).
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// Main runs "quirk expand" with inv.Args (after the subcommand name).
+func Main(ctx context.Context, inv *base.Invocation) int {
+	stdout, stderr := inv.Stdout, inv.Stderr
 	fs := flag.NewFlagSet("quirk expand", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), help)
 		fs.PrintDefaults()
@@ -73,17 +83,17 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		verbose   = fs.Bool("v", false, "show go-cmp diffs, sandbox notes and stderr in full")
 		cmpStderr = fs.Bool("compare-stderr", false, "with --script, stderr must match too (messages usually name the shell)")
 	)
-	positional, posArgs, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return ExitAgree
+	positional, posArgs, code, ok := inv.Parse(fs, inv.Args)
+	if !ok {
+		return code
 	}
-	if err != nil {
-		return ExitError
+	if posArgs == nil {
+		posArgs = []string{}
 	}
 	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "quirk expand: "+format+"\n", a...)
+		inv.Errorf(format, a...)
 		fmt.Fprintf(stderr, "usage: quirk %s\n", Usage)
-		return ExitError
+		return base.ExitBadSyntax
 	}
 	modes := 0
 	for _, set := range []bool{*script != "", *specPath != "", *word != "" || len(positional) > 0} {
@@ -106,26 +116,31 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	engines, notes, err := pickEngines(*shells)
 	if err != nil {
-		return usageErr("%v", err)
+		inv.Errorf("%v", err)
+		// A name quirk does not know is a bad option value; a known shell
+		// that is not installed is this machine's failure.
+		if errors.Is(err, expand.ErrUnknownEngine) {
+			return base.ExitBadOptions
+		}
+		return ExitError
 	}
 	if !*allowExec {
 		src := *setup + "\n__quirk_emit " + *word
 		if *script != "" {
 			data, err := os.ReadFile(*script)
 			if err != nil {
-				fmt.Fprintf(stderr, "quirk expand: %v\n", err)
+				inv.Errorf("%v", err)
 				return ExitError
 			}
 			src = string(data)
 		}
 		if *specPath == "" {
 			if err := expand.CheckNoExec(src); err != nil {
-				fmt.Fprintf(stderr, "quirk expand: %v\n", err)
+				inv.Errorf("%v", err)
 				return ExitError
 			}
 		}
 	}
-	ctx := context.Background()
 	out := &runner{stdout: stdout, stderr: stderr, json: *asJSON, verbose: *verbose, notes: notes}
 	switch {
 	case *specPath != "":
@@ -136,35 +151,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case *script != "":
 		src, err := os.ReadFile(*script)
 		if err != nil {
-			fmt.Fprintf(stderr, "quirk expand: %v\n", err)
+			inv.Errorf("%v", err)
 			return ExitError
 		}
 		return out.script(ctx, string(src), *arg0, posArgs, engines, opts, expand.CompareMode{ExactStatus: true, Stderr: *cmpStderr})
 	default:
 		return out.word(ctx, expand.WordCase{Setup: *setup, Word: *word, Arg0: *arg0, Args: posArgs}, engines, opts)
-	}
-}
-
-// parseInterleaved lets flags come before or after the word; everything
-// after "--" is an argument, even if it looks like a flag.
-func parseInterleaved(fs *flag.FlagSet, args []string) (positional, after []string, err error) {
-	before := args
-	if i := slices.Index(args, "--"); i >= 0 {
-		before, after = args[:i], args[i+1:]
-	}
-	if after == nil {
-		after = []string{}
-	}
-	for {
-		if err := fs.Parse(before); err != nil {
-			return nil, nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return positional, after, nil
-		}
-		positional = append(positional, rest[0])
-		before = rest[1:]
 	}
 }
 
@@ -443,9 +435,7 @@ func (o *runner) printNotes() {
 }
 
 func (o *runner) writeJSON(v any) {
-	enc := json.NewEncoder(o.stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	if err := base.WriteJSON(o.stdout, v); err != nil {
 		fmt.Fprintf(o.stderr, "quirk expand: %v\n", err)
 	}
 }

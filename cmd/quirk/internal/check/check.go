@@ -1,7 +1,6 @@
-// Package cli implements "quirk check" and "quirk explain": flags in
-// ShellCheck's spelling, a parallel directory walk, and ShellCheck's exit
-// codes.
-package cli
+// Package check is "quirk check": flags in ShellCheck's spelling, a
+// parallel directory walk, and ShellCheck's exit codes (see package base).
+package check
 
 import (
 	"context"
@@ -17,19 +16,20 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
 	"github.com/quirkcheck/quirk/shellcheck"
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
+	"github.com/quirkcheck/quirk/shellcheck/confirm"
 	"github.com/quirkcheck/quirk/shellcheck/format"
 )
 
-// Exit codes, as ShellCheck's.
-const (
-	ExitOK         = 0
-	ExitFindings   = 1
-	ExitFailure    = 2
-	ExitBadSyntax  = 3
-	ExitBadOptions = 4
-)
+// Command is "quirk check".
+var Command = &base.Command{
+	Name:      "check",
+	UsageLine: "check [flags] FILE|DIR|- ...",
+	Short:     "check shell scripts for positional-parameter surprises",
+	Run:       Main,
+}
 
 // listFlag collects repeated, comma-separated values (-e A -e B,C).
 type listFlag []string
@@ -63,11 +63,6 @@ func (c *colorFlag) Set(v string) error {
 	return nil
 }
 
-// Confirmer attaches real-shell evidence to findings (quirk check
-// --confirm). It is a hook so that this package does not depend on the
-// shell runners.
-type Confirmer func(ctx context.Context, res *shellcheck.Result, stderr io.Writer) error
-
 type checkFlags struct {
 	format, shell, severity, targetBash string
 	include, exclude, sourcePaths       listFlag
@@ -77,10 +72,9 @@ type checkFlags struct {
 	wikiLinks, jobs                     int
 }
 
-func newFlagSet(stderr io.Writer) (*flag.FlagSet, *checkFlags) {
+func newFlagSet() (*flag.FlagSet, *checkFlags) {
 	f := &checkFlags{color: colorFlag{"auto"}}
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	for _, name := range []string{"f", "format"} {
 		fs.StringVar(&f.format, name, "tty", "output `format`: "+strings.Join(format.Names, ", "))
 	}
@@ -120,7 +114,7 @@ func newFlagSet(stderr io.Writer) (*flag.FlagSet, *checkFlags) {
 	fs.BoolVar(&f.listChecks, "list-checks", false, "list the checks and exit")
 	fs.IntVar(&f.jobs, "j", runtime.GOMAXPROCS(0), "files to check in parallel")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: quirk check [flags] FILE|DIR|- ...\n\n"+
+		fmt.Fprintf(fs.Output(), "Usage: quirk check [flags] FILE|DIR|- ...\n\n"+
 			"Checks shell scripts for positional-parameter surprises. Directories are\n"+
 			"walked for scripts (by extension and shebang); - reads standard input.\n"+
 			"Exit status: 0 clean, 1 findings, 2 a file could not be checked,\n"+
@@ -130,65 +124,39 @@ func newFlagSet(stderr io.Writer) (*flag.FlagSet, *checkFlags) {
 	return fs, f
 }
 
-// parseInterspersed lets flags follow file names, as ShellCheck's getopt
-// does ("quirk check a.sh -f gcc").
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return files, nil
-		}
-		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
-			return append(files, rest...), nil
-		}
-		files = append(files, rest[0])
-		args = rest[1:]
-	}
-}
-
 // Main runs "quirk check" and returns its exit code.
-func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, version string, confirm Confirmer) int {
-	fs, f := newFlagSet(stderr)
-	files, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return ExitOK
+func Main(ctx context.Context, inv *base.Invocation) int {
+	stdin, stdout, stderr := inv.Stdin, inv.Stdout, inv.Stderr
+	version := base.Version()
+	fs, f := newFlagSet()
+	files, dashed, code, ok := inv.Parse(fs, inv.Args)
+	if !ok {
+		return code
 	}
-	if err != nil {
-		return ExitBadSyntax
-	}
+	files = append(files, dashed...)
 	if f.version {
 		fmt.Fprintln(stdout, version)
-		return ExitOK
+		return base.ExitOK
 	}
 	if f.listChecks {
 		for _, a := range shellcheck.Registry() {
 			fmt.Fprintf(stdout, "%s  %-40s %-8s %s\n", a.ID, a.Name, a.Severity, a.Title())
 		}
-		return ExitOK
+		return base.ExitOK
 	}
-	base, err := baseOptions(f)
+	opts, err := baseOptions(f)
 	if err != nil {
-		fmt.Fprintf(stderr, "quirk check: %v\n", err)
-		return ExitBadOptions
+		inv.Errorf("%v", err)
+		return base.ExitBadOptions
 	}
 	if len(files) == 0 {
-		fmt.Fprintf(stderr, "quirk check: no files given (use - for standard input)\n")
-		fs.Usage()
-		return ExitBadSyntax
-	}
-	if f.confirm && confirm == nil {
-		fmt.Fprintf(stderr, "quirk check: --confirm is not available in this build\n")
-		return ExitBadOptions
+		return inv.UsageError("no files given (use - for standard input)")
 	}
 
 	var failed atomic.Bool
 	fail := func(msg string) {
 		failed.Store(true)
-		fmt.Fprintf(stderr, "quirk: %s\n", msg)
+		inv.Errorf("%s", msg)
 	}
 	var jobs []string
 	for _, name := range files {
@@ -222,7 +190,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 				if i >= len(jobs) {
 					return
 				}
-				results[i], errs[i] = checkOne(jobs[i], stdin, loader, f, base)
+				results[i], errs[i] = checkOne(jobs[i], stdin, loader, f, opts)
 				progress.tick()
 			}
 		})
@@ -230,37 +198,37 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	wg.Wait()
 	progress.done()
 
-	var ok []*shellcheck.Result
+	var good []*shellcheck.Result
 	for i, r := range results {
 		if errs[i] != nil {
 			fail(errs[i].Error())
 			continue
 		}
-		ok = append(ok, r)
+		good = append(good, r)
 	}
 	if f.confirm {
-		for _, r := range ok {
-			if err := confirm(ctx, r, stderr); err != nil {
+		for _, r := range good {
+			if err := confirm.Result(ctx, r); err != nil {
 				fail(fmt.Sprintf("%s: --confirm: %v", r.Filename, err))
 			}
 		}
 	}
 	color := f.color.value == "always" || f.color.value == "auto" && isTerminal(stdout)
-	if err := format.Write(stdout, f.format, ok, format.Options{Color: color, Version: version}); err != nil {
+	if err := format.Write(stdout, f.format, good, format.Options{Color: color, Version: version}); err != nil {
 		if errors.Is(err, format.ErrNothingFixable) {
 			fmt.Fprintf(stderr, "Issues were detected, but none were auto-fixable. Use another format to see them.\n")
 		} else {
 			fail(err.Error())
 		}
 	}
-	code := ExitOK
-	for _, r := range ok {
+	code = base.ExitOK
+	for _, r := range good {
 		if len(r.Diagnostics) > 0 {
-			code = ExitFindings
+			code = base.ExitFindings
 		}
 	}
 	if failed.Load() {
-		code = ExitFailure
+		code = base.ExitFailure
 	}
 	return code
 }
@@ -299,7 +267,7 @@ func baseOptions(f *checkFlags) (shellcheck.Options, error) {
 	return opts, nil
 }
 
-func checkOne(name string, stdin io.Reader, loader *shellcheck.ConfigLoader, f *checkFlags, base shellcheck.Options) (*shellcheck.Result, error) {
+func checkOne(name string, stdin io.Reader, loader *shellcheck.ConfigLoader, f *checkFlags, defaults shellcheck.Options) (*shellcheck.Result, error) {
 	var src []byte
 	var err error
 	if name == "-" {
@@ -313,7 +281,7 @@ func checkOne(name string, stdin io.Reader, loader *shellcheck.ConfigLoader, f *
 			return nil, err
 		}
 	}
-	opts := base
+	opts := defaults
 	if !f.norc {
 		dir := name
 		if name == "-" {

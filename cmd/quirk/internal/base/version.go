@@ -1,0 +1,34 @@
+package base
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+)
+
+// Version reports the module version (or "devel" for a source build) and
+// the mvdan.cc/sh version, which decides how the checker parses shell.
+// "quirk version" and "quirk check --version" print it.
+func Version() string {
+	version, shVersion := "devel", "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if v := info.Main.Version; v != "" && v != "(devel)" {
+			version = v
+		}
+		for _, dep := range info.Deps {
+			if dep.Path == "mvdan.cc/sh/v3" {
+				shVersion = dep.Version
+			}
+		}
+		var vcs []string
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				vcs = append(vcs, s.Value[:12])
+			}
+		}
+		if len(vcs) > 0 {
+			version += " (" + strings.Join(vcs, " ") + ")"
+		}
+	}
+	return fmt.Sprintf("quirk %s\nmvdan.cc/sh/v3 %s", version, shVersion)
+}

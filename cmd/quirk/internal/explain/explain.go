@@ -1,0 +1,66 @@
+// Package explain is "quirk explain": the documentation of a check.
+package explain
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
+	"github.com/quirkcheck/quirk/shellcheck"
+)
+
+// Command is "quirk explain".
+var Command = &base.Command{
+	Name:      "explain",
+	UsageLine: "explain CHECK ...",
+	Short:     "print what a check (QK5001, …) catches, with a bad and a good example",
+	Run:       Main,
+}
+
+// Main prints the documentation of the named checks ("quirk explain
+// QK5001"), or the list of checks without arguments.
+func Main(_ context.Context, inv *base.Invocation) int {
+	stdout := inv.Stdout
+	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: quirk explain CHECK ...   (an ID such as QK5001, or a name)\n\nChecks:\n")
+		for _, a := range shellcheck.Registry() {
+			fmt.Fprintf(fs.Output(), "  %s  %s\n", a.ID, a.Title())
+		}
+	}
+	args, dashed, code, ok := inv.Parse(fs, inv.Args)
+	if !ok {
+		return code
+	}
+	args = append(args, dashed...)
+	if len(args) == 0 {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return base.ExitOK
+	}
+	code = base.ExitOK
+	for i, key := range args {
+		a := shellcheck.Lookup(key)
+		if a == nil {
+			inv.Errorf("unknown check %q (see quirk explain)", key)
+			code = base.ExitBadOptions
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		dialects := "all dialects"
+		if len(a.Dialects) > 0 {
+			var names []string
+			for _, d := range a.Dialects {
+				names = append(names, string(d))
+			}
+			dialects = strings.Join(names, ", ")
+		}
+		title, body, _ := strings.Cut(a.Doc, "\n\n")
+		fmt.Fprintf(stdout, "%s (%s): %s\nseverity: %s; applies to: %s\n\n%s\n\nFix: %s\n", a.ID, a.Name, title, a.Severity, dialects, body, a.Hint)
+	}
+	return code
+}

@@ -1,0 +1,48 @@
+package corehook
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// Dump writes the decompressed core of m to path, sparse, refusing to
+// replace an existing file.
+func Dump(m *Meta, path string) error {
+	if m.CorePath == "" {
+		return fmt.Errorf("crash %s has no stored core (%s)", m.ID, m.Dropped)
+	}
+	in, err := os.Open(m.CorePath)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	var r io.Reader = in
+	if m.Compression == "zstd" {
+		dec, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return err
+		}
+		defer dec.Close()
+		r = dec
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	sw := newSparseFile(f)
+	buf := make([]byte, chunkSize)
+	n, err := io.CopyBuffer(struct{ io.Writer }{sw}, r, buf)
+	if err == nil {
+		err = sw.Finish(n)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
+}

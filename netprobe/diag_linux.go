@@ -103,13 +103,19 @@ func parseDiagMsg(b []byte, proto string, names *addrNames) (Socket, uint8, bool
 	ne := binary.NativeEndian
 	family, state := b[0], b[1]
 	id := b[4:52]
-	var addr netip.Addr
+	var addr, dst netip.Addr
 	if family == unix.AF_INET {
 		addr = netip.AddrFrom4([4]byte(id[4:8]))
+		dst = netip.AddrFrom4([4]byte(id[20:24]))
 	} else {
 		addr = netip.AddrFrom16([16]byte(id[4:20]))
+		dst = netip.AddrFrom16([16]byte(id[20:36]))
 	}
 	s := Socket{Proto: proto, Addr: names.name(addr), Port: binary.BigEndian.Uint16(id[0:]), addr: addr}
+	if proto == "udp" && state == tcpEstablished {
+		s.peer = netip.AddrPortFrom(dst, binary.BigEndian.Uint16(id[2:]))
+		s.Peer = s.peer.String()
+	}
 	s.Interface = ne.Uint32(id[36:])
 	s.Cookie = uint64(ne.Uint32(id[40:])) | uint64(ne.Uint32(id[44:]))<<32
 	s.UID = int(ne.Uint32(b[64:]))
@@ -129,8 +135,9 @@ func parseDiagMsg(b []byte, proto string, names *addrNames) (Socket, uint8, bool
 	return s, state, true
 }
 
-// diagSockets lists listening TCP and unconnected UDP sockets of the calling
-// thread's network namespace through sock_diag.
+// diagSockets lists listening TCP sockets and bound UDP sockets, connected
+// ones included, of the calling thread's network namespace through
+// sock_diag.
 func diagSockets() ([]Socket, error) {
 	// Sockets arrive in fixed-size chunks that are joined once at the end:
 	// growing one slice of 100-byte Sockets by append copied the whole list
@@ -150,7 +157,7 @@ func diagSockets() ([]Socket, error) {
 	for _, q := range []struct {
 		proto  uint8
 		states uint32
-	}{{unix.IPPROTO_TCP, 1 << tcpListen}, {unix.IPPROTO_UDP, 1 << tcpClose}} {
+	}{{unix.IPPROTO_TCP, 1 << tcpListen}, {unix.IPPROTO_UDP, 1<<tcpClose | 1<<tcpEstablished}} {
 		for _, family := range []uint8{unix.AF_INET, unix.AF_INET6} {
 			if err := diagDump(family, q.proto, q.states, add); err != nil {
 				return nil, err

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // helperEnv makes the test binary a socket holder: it opens the sockets
@@ -57,6 +59,8 @@ type holdSpec struct {
 	port   uint16
 	opts   sockOpts
 	listen bool
+	device string         // SO_BINDTODEVICE, "" for none
+	peer   netip.AddrPort // connect() there after bind (UDP), when valid
 }
 
 func (h holdSpec) String() string {
@@ -72,6 +76,12 @@ func (h holdSpec) String() string {
 	}
 	if h.listen {
 		o = append(o, "listen")
+	}
+	if h.device != "" {
+		o = append(o, "dev="+h.device)
+	}
+	if h.peer.IsValid() {
+		o = append(o, "peer="+h.peer.String())
 	}
 	if len(o) == 0 {
 		o = append(o, "none")
@@ -102,10 +112,22 @@ func parseHoldSpec(s string) (holdSpec, error) {
 			h.opts.ReusePort = true
 		case "v6only":
 			h.opts.V6Only = 1
+		case "v6only=0":
+			h.opts.V6Only = 0
 		case "listen":
 			h.listen = true
 		case "none":
 		default:
+			if d, ok := strings.CutPrefix(o, "dev="); ok {
+				h.device = d
+				continue
+			}
+			if p, ok := strings.CutPrefix(o, "peer="); ok {
+				if h.peer, err = netip.ParseAddrPort(p); err != nil {
+					return h, err
+				}
+				continue
+			}
 			return h, fmt.Errorf("bad option %q", o)
 		}
 	}
@@ -118,9 +140,21 @@ func (h holdSpec) open(uid int) (*probeSocket, error) {
 	if err != nil {
 		return nil, err
 	}
+	if h.device != "" {
+		if err := unix.SetsockoptString(s.fd, unix.SOL_SOCKET, unix.SO_BINDTODEVICE, h.device); err != nil {
+			s.close()
+			return nil, fmt.Errorf("SO_BINDTODEVICE %s: %w", h, err)
+		}
+	}
 	if err := s.bind(h.port); err != nil {
 		s.close()
 		return nil, fmt.Errorf("bind %s: %w", h, err)
+	}
+	if h.peer.IsValid() {
+		if err := unix.Connect(s.fd, sockaddr(h.peer.Addr(), h.peer.Port())); err != nil {
+			s.close()
+			return nil, fmt.Errorf("connect %s: %w", h, err)
+		}
 	}
 	if h.listen {
 		if err := s.listen(); err != nil {
@@ -291,6 +325,12 @@ func trySocket(spec string) int {
 	}
 	defer s.close()
 	result := "ok"
+	if h.device != "" {
+		if err := unix.SetsockoptString(s.fd, unix.SOL_SOCKET, unix.SO_BINDTODEVICE, h.device); err != nil {
+			fmt.Println("error:", err)
+			return 1
+		}
+	}
 	if err := s.bind(h.port); err != nil {
 		result = errnoName(err)
 	} else if h.listen {

@@ -23,34 +23,37 @@ func procNetSockets(root string) ([]Socket, error) {
 	var socks []Socket
 	for _, t := range []struct {
 		file, proto string
-		state       uint64
-	}{{"tcp", "tcp", tcpListen}, {"tcp6", "tcp", tcpListen}, {"udp", "udp", tcpClose}, {"udp6", "udp", tcpClose}} {
+	}{{"tcp", "tcp"}, {"tcp6", "tcp"}, {"udp", "udp"}, {"udp6", "udp"}} {
 		f, err := os.Open(root + "/" + t.file)
-		if os.IsNotExist(err) {
-			continue // e.g. IPv6 disabled
+		if os.IsNotExist(err) && t.file != "tcp" {
+			continue // e.g. IPv6 disabled; without tcp, /proc is not there at all
 		}
 		if err != nil {
 			return nil, err
 		}
-		got, err := parseProcNet(f, t.proto, t.state)
+		got, err := parseProcNet(f, t.proto)
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("%s/%s: %w", root, t.file, err)
 		}
 		socks = append(socks, got...)
 	}
+	for i := range socks {
+		socks[i].DeviceUnknown = true // until read back from the socket
+	}
 	return socks, nil
 }
 
-// parseProcNet reads one /proc/net/{tcp,udp}[6] table and keeps the sockets
-// in state. Lines look like
+// parseProcNet reads one /proc/net/{tcp,udp}[6] table and keeps TCP
+// listeners and bound UDP sockets, connected ones with their peer. Lines
+// look like
 //
 //	sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
 //	 0: 0100007F:0277 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 20491 ...
 //
 // Addresses are 32-bit words printed in host byte order; the port is the
 // number itself.
-func parseProcNet(r io.Reader, proto string, state uint64) ([]Socket, error) {
+func parseProcNet(r io.Reader, proto string) ([]Socket, error) {
 	var socks []Socket
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
@@ -68,20 +71,14 @@ func parseProcNet(r io.Reader, proto string, state uint64) ([]Socket, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bad state %q", fields[3])
 		}
-		if st != state {
+		switch {
+		case proto == "tcp" && st == tcpListen, proto == "udp" && (st == tcpClose || st == tcpEstablished):
+		default:
 			continue
 		}
-		addrHex, portHex, ok := strings.Cut(fields[1], ":")
-		if !ok {
-			return nil, fmt.Errorf("bad address %q", fields[1])
-		}
-		addr, err := parseProcAddr(addrHex)
+		local, err := parseProcAddrPort(fields[1])
 		if err != nil {
 			return nil, err
-		}
-		port, err := strconv.ParseUint(portHex, 16, 16)
-		if err != nil {
-			return nil, fmt.Errorf("bad port %q", portHex)
 		}
 		uid, err := strconv.Atoi(fields[7])
 		if err != nil {
@@ -91,11 +88,33 @@ func parseProcNet(r io.Reader, proto string, state uint64) ([]Socket, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bad inode %q", fields[9])
 		}
-		s := newSocket(proto, addr, uint16(port))
+		s := newSocket(proto, local.Addr(), local.Port())
 		s.UID, s.Inode = uid, inode
+		if st == tcpEstablished {
+			if s.peer, err = parseProcAddrPort(fields[2]); err != nil {
+				return nil, err
+			}
+			s.Peer = s.peer.String()
+		}
 		socks = append(socks, s)
 	}
 	return socks, sc.Err()
+}
+
+func parseProcAddrPort(f string) (netip.AddrPort, error) {
+	addrHex, portHex, ok := strings.Cut(f, ":")
+	if !ok {
+		return netip.AddrPort{}, fmt.Errorf("bad address %q", f)
+	}
+	addr, err := parseProcAddr(addrHex)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	port, err := strconv.ParseUint(portHex, 16, 16)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("bad port %q", portHex)
+	}
+	return netip.AddrPortFrom(addr, uint16(port)), nil
 }
 
 func parseProcAddr(h string) (netip.Addr, error) {

@@ -3,6 +3,7 @@
 package netprobe
 
 import (
+	"net"
 	"net/netip"
 
 	"golang.org/x/sys/unix"
@@ -83,5 +84,60 @@ func borrow(s *Socket, read func(fd int) bool) {
 		if ok {
 			return
 		}
+	}
+}
+
+// readDevices fills Interface for the sockets of the /proc/net fallback that
+// share a port with another socket: /proc/net gives no device, and without
+// it sockets bound to different devices look like one shared address. The
+// device is read back from a borrowed copy of the socket (SO_BINDTOIFINDEX);
+// where that fails, DeviceUnknown stays set and findings say so. It reports
+// whether any Interface changed (socks must then be sorted again).
+func readDevices(socks []Socket) bool {
+	changed := false
+	for i := 0; i < len(socks); {
+		j := i + 1
+		for j < len(socks) && socks[j].Proto == socks[i].Proto && socks[j].Port == socks[i].Port {
+			j++
+		}
+		for k := i; j-i > 1 && k < j; k++ {
+			s := &socks[k]
+			if !s.DeviceUnknown {
+				continue
+			}
+			borrow(s, func(fd int) bool {
+				idx, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_BINDTOIFINDEX)
+				if err != nil {
+					return false
+				}
+				s.DeviceUnknown = false
+				if uint32(idx) != s.Interface {
+					s.Interface, changed = uint32(idx), true
+				}
+				return true
+			})
+		}
+		i = j
+	}
+	return changed
+}
+
+// nameDevices fills Device from Interface with the calling thread's
+// network namespace's interface names.
+func nameDevices(socks []Socket) {
+	var names map[uint32]string
+	for i := range socks {
+		s := &socks[i]
+		if s.Interface == 0 {
+			continue
+		}
+		if names == nil {
+			names = map[uint32]string{}
+			ifs, _ := net.Interfaces()
+			for _, ifc := range ifs {
+				names[uint32(ifc.Index)] = ifc.Name
+			}
+		}
+		s.Device = names[s.Interface]
 	}
 }

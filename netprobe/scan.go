@@ -11,11 +11,19 @@ import (
 
 // Socket is one listening TCP or bound (unconnected) UDP socket.
 type Socket struct {
-	Proto     string    `json:"proto"`            // "tcp" or "udp"
-	Addr      string    `json:"addr"`             // local address, e.g. "0.0.0.0", "::1"
-	Port      uint16    `json:"port"`             // local port
-	V6Only    *bool     `json:"v6only,omitempty"` // IPV6_V6ONLY of AF_INET6 sockets, when known
-	Interface uint32    `json:"if,omitempty"`     // SO_BINDTODEVICE index, 0 if unbound
+	Proto     string `json:"proto"`            // "tcp" or "udp"
+	Addr      string `json:"addr"`             // local address, e.g. "0.0.0.0", "::1"
+	Port      uint16 `json:"port"`             // local port
+	V6Only    *bool  `json:"v6only,omitempty"` // IPV6_V6ONLY of AF_INET6 sockets, when known
+	Interface uint32 `json:"if,omitempty"`     // SO_BINDTODEVICE index, 0 if unbound
+	Device    string `json:"dev,omitempty"`    // the name of Interface, when it could be looked up
+	// DeviceUnknown: the source gives no device (/proc/net) and it could
+	// not be read back from the socket, so Interface 0 may be wrong.
+	DeviceUnknown bool `json:"dev_unknown,omitempty"`
+	// Peer is the remote address of a connect()ed UDP socket ("" for
+	// listening and unconnected sockets): such a socket takes every
+	// datagram that peer sends to its local address and port.
+	Peer      string    `json:"peer,omitempty"`
 	UID       int       `json:"uid"`              // owner uid; -1 where the OS does not say (Windows)
 	Inode     uint64    `json:"inode,omitempty"`  // socket inode (Linux)
 	Cookie    uint64    `json:"cookie,omitempty"` // SO_COOKIE (Linux sock_diag)
@@ -26,7 +34,8 @@ type Socket struct {
 	ReuseAddr *bool `json:"reuseaddr,omitempty"`
 	ReusePort *bool `json:"reuseport,omitempty"`
 
-	addr netip.Addr // Addr parsed once; zero for sockets built elsewhere
+	addr netip.Addr     // Addr parsed once; zero for sockets built elsewhere
+	peer netip.AddrPort // Peer parsed once
 }
 
 // Process is a process holding a socket open. One socket can be held by
@@ -52,6 +61,17 @@ const (
 	// KindShadow: a specific-address socket that takes the traffic for that
 	// address away from another owner's wildcard socket on the same port.
 	KindShadow = "shadow"
+	// KindDeviceShadow: a socket bound to a device (SO_BINDTODEVICE, which
+	// needs no privilege) takes the traffic arriving on that device away
+	// from another owner's unbound socket on the same address and port.
+	KindDeviceShadow = "device-shadow"
+	// KindConnected: another owner's connect()ed UDP socket on the same
+	// local address and port takes every datagram its peer sends there.
+	KindConnected = "connected"
+	// KindSplit: one owner's sockets divide a port's traffic by address,
+	// address family or device (a SO_REUSEPORT or SO_REUSEADDR
+	// arrangement): not a hijack, but each socket sees only part of it.
+	KindSplit = "split"
 )
 
 // Finding is one suspicious arrangement of sockets.
@@ -69,6 +89,14 @@ type ScanResult struct {
 	Source   string    `json:"source"` // where the list came from, e.g. "sock_diag"
 	Sockets  []Socket  `json:"sockets"`
 	Findings []Finding `json:"findings"`
+}
+
+// connected reports whether s is a connect()ed UDP socket.
+func (s *Socket) connected() bool {
+	if !s.peer.IsValid() && s.Peer != "" {
+		s.peer, _ = netip.ParseAddrPort(s.Peer)
+	}
+	return s.peer.IsValid()
 }
 
 func (s *Socket) ip() netip.Addr {
@@ -106,7 +134,16 @@ func (s Socket) owner() string {
 }
 
 func (s Socket) String() string {
-	return fmt.Sprintf("%s %s (%s)", s.Proto, netip.AddrPortFrom(s.ip(), s.Port), s.owner())
+	where := netip.AddrPortFrom(s.ip(), s.Port).String()
+	if s.Device != "" {
+		where += "%" + s.Device
+	} else if s.Interface != 0 {
+		where += "%" + strconv.FormatUint(uint64(s.Interface), 10)
+	}
+	if s.connected() {
+		where += "->" + s.peer.String()
+	}
+	return fmt.Sprintf("%s %s (%s)", s.Proto, where, s.owner())
 }
 
 // sameDevice reports whether two sockets can compete for the same packets:
@@ -126,6 +163,9 @@ func socketOrder(a, b Socket) int {
 		return c
 	}
 	if c := cmp.Compare(a.Interface, b.Interface); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Peer, b.Peer); c != 0 {
 		return c
 	}
 	if c := cmp.Compare(a.UID, b.UID); c != 0 {
@@ -176,148 +216,6 @@ func sortSockets(socks []Socket) {
 	copy(socks, sorted)
 }
 
-// Analyze groups sockets by protocol and port and returns the findings, in
-// a stable order. It does not modify socks.
-func Analyze(socks []Socket) []Finding {
-	sorted := socks
-	if !slices.IsSortedFunc(socks, socketOrder) {
-		sorted = slices.Clone(socks)
-		sortSockets(sorted)
-	}
-	findings := []Finding{}
-	for i := 0; i < len(sorted); {
-		j := i
-		for j < len(sorted) && sorted[j].Proto == sorted[i].Proto && sorted[j].Port == sorted[i].Port {
-			j++
-		}
-		findings = append(findings, analyzePort(sorted[i:j])...)
-		i = j
-	}
-	return findings
-}
-
-// analyzePort looks at all sockets of one protocol on one port.
-func analyzePort(socks []Socket) []Finding {
-	proto, port := socks[0].Proto, socks[0].Port
-	var out []Finding
-	add := func(kind, detail string, members []Socket) {
-		out = append(out, Finding{Kind: kind, Proto: proto, Port: port, Detail: detail, Sockets: members})
-	}
-
-	if len(socks) < 2 {
-		return nil // the common case: one socket per port
-	}
-	// Exact sharing: same address, same device. socks is sorted, so every
-	// such group is a run of neighbours.
-	for i := 0; i < len(socks); {
-		j := i + 1
-		for j < len(socks) && socks[j].ip() == socks[i].ip() && socks[j].Interface == socks[i].Interface {
-			j++
-		}
-		if g := socks[i:j]; len(g) > 1 {
-			what := "a SO_REUSEPORT group: the kernel spreads connections over its members"
-			if proto == "udp" {
-				what = udpShareKind(g)
-			}
-			where := netip.AddrPortFrom(g[0].ip(), port)
-			add(KindShared, fmt.Sprintf("%d sockets on %s: %s", len(g), where, what), slices.Clone(g))
-			if owners := distinctOwners(g); len(owners) > 1 {
-				add(KindCrossUID, fmt.Sprintf("%s share %s", strings.Join(owners, ", "), where), slices.Clone(g))
-			}
-		}
-		i = j
-	}
-
-	// IPv4/IPv6 split between owners: only v4 sockets on one side, only
-	// v6-only sockets on the other, and nobody covering both.
-	var v4, v6only []Socket
-	for _, s := range socks {
-		switch {
-		case !s.is6():
-			v4 = append(v4, s)
-		case !s.coversV4():
-			v6only = append(v6only, s)
-		}
-	}
-	if pairs := crossOwner(v4, v6only, func(a, b Socket) bool {
-		return sameDevice(a, b) && localhostReachable(a) && localhostReachable(b)
-	}); len(pairs) > 0 {
-		add(KindV4V6Split, "IPv4 and IPv6 on this port belong to different owners: a client of \"localhost\" reaches whichever family it tries first", pairs)
-	}
-
-	// A specific address shadowing another owner's wildcard.
-	for _, w := range socks {
-		if !w.wildcard() {
-			continue
-		}
-		var shadows []Socket
-		for _, s := range socks {
-			if s.wildcard() || s.owner() == w.owner() || !sameDevice(w, s) {
-				continue
-			}
-			if (s.is6() && w.is6()) || (!s.is6() && w.coversV4()) {
-				shadows = append(shadows, s)
-			}
-		}
-		if len(shadows) > 0 {
-			add(KindShadow, fmt.Sprintf("traffic to %s no longer reaches %s", describe(shadows), w), append([]Socket{w}, shadows...))
-		}
-	}
-	return out
-}
-
-func localhostReachable(s Socket) bool {
-	a := s.ip()
-	return a.IsUnspecified() || a.IsLoopback()
-}
-
-// crossOwner returns the sockets of a and b that pair with a socket of a
-// different owner on the other side, a's first.
-func crossOwner(a, b []Socket, ok func(x, y Socket) bool) []Socket {
-	var inA, inB []bool = make([]bool, len(a)), make([]bool, len(b))
-	found := false
-	for i, x := range a {
-		for j, y := range b {
-			if x.owner() != y.owner() && ok(x, y) {
-				inA[i], inB[j], found = true, true, true
-			}
-		}
-	}
-	if !found {
-		return nil
-	}
-	var out []Socket
-	for i, x := range a {
-		if inA[i] {
-			out = append(out, x)
-		}
-	}
-	for j, y := range b {
-		if inB[j] {
-			out = append(out, y)
-		}
-	}
-	return out
-}
-
-func distinctOwners(socks []Socket) []string {
-	var owners []string
-	for _, s := range socks {
-		if !slices.Contains(owners, s.owner()) {
-			owners = append(owners, s.owner())
-		}
-	}
-	return owners
-}
-
-func describe(socks []Socket) string {
-	parts := make([]string, len(socks))
-	for i, s := range socks {
-		parts[i] = s.String()
-	}
-	return strings.Join(parts, ", ")
-}
-
 // ScanOptions tune Scan.
 type ScanOptions struct {
 	// ProcNet forces the /proc/net text tables instead of sock_diag (Linux).
@@ -325,25 +223,4 @@ type ScanOptions struct {
 	// NoProcesses skips the owner-process lookup, which walks every file
 	// descriptor of every process.
 	NoProcesses bool
-}
-
-// udpShareKind explains a UDP share, precisely when the members' options are
-// known: Linux hashes datagrams over a SO_REUSEPORT group but gives all
-// unicast to the newest of several SO_REUSEADDR sockets.
-func udpShareKind(g []Socket) string {
-	allRP, known := true, true
-	for _, s := range g {
-		if s.ReusePort == nil || s.ReuseAddr == nil {
-			known = false
-			break
-		}
-		allRP = allRP && *s.ReusePort
-	}
-	switch {
-	case !known:
-		return "co-bound UDP sockets (SO_REUSEADDR or SO_REUSEPORT): with SO_REUSEADDR the newest gets all unicast"
-	case allRP:
-		return "co-bound UDP sockets with SO_REUSEPORT: datagrams are hashed over them"
-	}
-	return "co-bound UDP sockets with SO_REUSEADDR: the newest gets all unicast"
 }

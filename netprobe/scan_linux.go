@@ -26,9 +26,13 @@ func Scan(opts ScanOptions) (*ScanResult, error) {
 	}
 	sortSockets(res.Sockets)
 	if !opts.NoProcesses {
+		if readDevices(res.Sockets) {
+			sortSockets(res.Sockets)
+		}
 		readReuseOptions(res.Sockets)
 		readV6Only(res.Sockets)
 	}
+	nameDevices(res.Sockets)
 	if res.Sockets == nil {
 		res.Sockets = []Socket{}
 	}

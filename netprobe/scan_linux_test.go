@@ -160,7 +160,7 @@ func TestScanFindsRealSharing(t *testing.T) {
 					t.Errorf("%v: SO_REUSEADDR=%v SO_REUSEPORT=%v, want %v %v", s, *s.ReuseAddr, *s.ReusePort, wantRA, wantRP)
 				}
 			}
-			if f.Proto == "udp" && !strings.Contains(f.Detail, "with SO_REUSEADDR: the newest gets all unicast") {
+			if f.Proto == "udp" && !strings.Contains(f.Detail, "co-bound by different owners, so not one SO_REUSEPORT group (that needs one uid): the newest socket gets all unicast") {
 				t.Errorf("UDP share detail: %q", f.Detail)
 			}
 		}

@@ -76,6 +76,17 @@ func appendSocket(b []byte, s *Socket) []byte {
 		b = append(b, ", \"if\": "...)
 		b = strconv.AppendUint(b, uint64(s.Interface), 10)
 	}
+	if s.Device != "" {
+		b = append(b, ", \"dev\": "...)
+		b = appendString(b, s.Device)
+	}
+	if s.DeviceUnknown {
+		b = append(b, ", \"dev_unknown\": true"...)
+	}
+	if s.Peer != "" {
+		b = append(b, ", \"peer\": "...)
+		b = appendString(b, s.Peer)
+	}
 	b = append(b, ", \"uid\": "...)
 	b = strconv.AppendInt(b, int64(s.UID), 10)
 	if s.Inode != 0 {

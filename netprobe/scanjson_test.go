@@ -12,9 +12,10 @@ import (
 func TestWriteJSONMatchesEncodingJSON(t *testing.T) {
 	yes, no := true, false
 	socks := []Socket{
-		{Proto: "tcp", Addr: "::", Port: 80, V6Only: &yes, Interface: 3, UID: 0, Inode: 12, Cookie: 1 << 40,
+		{Proto: "tcp", Addr: "::", Port: 80, V6Only: &yes, Interface: 3, Device: "eth0", DeviceUnknown: true, UID: 0, Inode: 12, Cookie: 1 << 40,
 			Processes: []Process{{PID: 1, Command: "we\"ird\\ <name>\x01ü", FD: 3}, {PID: 2}}, ReuseAddr: &yes, ReusePort: &no},
 		{Proto: "udp", Addr: "127.0.0.1", Port: 53, UID: -1},
+		{Proto: "udp", Addr: "127.0.0.1", Port: 53, UID: 7, Peer: "127.0.0.1:4000"},
 	}
 	for _, r := range []*ScanResult{
 		{Source: "sock_diag", Sockets: []Socket{}, Findings: []Finding{}},

@@ -268,7 +268,7 @@ func reach(s side, v6only bool) []netip.Addr {
 
 // measure sends traffic to every loopback address either socket can receive
 // and reports whether the second socket got any that the first could have
-// received.
+// received, or, when it belongs to another user, any "localhost" traffic.
 func measure(a, b *probeSocket, first, second side, port uint16) (takes, traffic string) {
 	ra := reach(first, socketV6Only(a))
 	targets := slices.Clone(ra)
@@ -294,6 +294,12 @@ func measure(a, b *probeSocket, first, second side, port uint16) (takes, traffic
 		}
 		parts = append(parts, fmt.Sprintf("%s: first %d, second %d", t, got[0], got[1]))
 		if got[1] > 0 && slices.Contains(ra, t) {
+			takes = "yes"
+		}
+		// "localhost" is both 127.0.0.1 and ::1: another user's socket
+		// on the loopback address of the other family takes the clients
+		// that try that one first, which is the v4/v6 hijack.
+		if got[1] > 0 && second.Other && t.IsLoopback() && !slices.Contains(ra, t) && slices.ContainsFunc(ra, netip.Addr.IsLoopback) {
 			takes = "yes"
 		}
 	}

@@ -3,6 +3,8 @@ package netprobe
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"regexp"
 	"os"
 	"os/exec"
 	"strings"
@@ -57,7 +59,7 @@ func TestMatrixAsRoot(t *testing.T) {
 	}
 	// The v4/v6 split gives ::1 to the other user and nothing else.
 	r = findRow(t, rep.Rows, "dual-stack", "v6only=1 SO_REUSEADDR as uid 65534")
-	if r.Result != "ok" || r.Takes != "no" || r.Traffic != "127.0.0.1: first 20, second 0; ::1: first 0, second 20" {
+	if r.Result != "ok" || r.Takes != "yes" || r.Traffic != "127.0.0.1: first 20, second 0; ::1: first 0, second 20" {
 		t.Errorf("v4/v6 split: %+v", r)
 	}
 }
@@ -157,6 +159,86 @@ func BenchmarkMatrix(b *testing.B) {
 	for b.Loop() {
 		if _, err := Matrix(context.Background()); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// trafficCounts parses a row's Traffic ("127.0.0.1: first 0, second 20;
+// ::1: ...") into per-target counts.
+func trafficCounts(t *testing.T, traffic string) map[string][2]int {
+	t.Helper()
+	out := map[string][2]int{}
+	for part := range strings.SplitSeq(traffic, "; ") {
+		var first, second int
+		target, counts, ok := strings.Cut(part, ": ")
+		if !ok {
+			t.Fatalf("traffic %q", traffic)
+		}
+		if _, err := fmt.Sscanf(counts, "first %d, second %d", &first, &second); err != nil {
+			t.Fatalf("traffic %q: %v", traffic, err)
+		}
+		out[target] = [2]int{first, second}
+	}
+	return out
+}
+
+// TestMatrixTextsMatchTheKernel holds every Linux row's text to what the
+// kernel did in that run: each names the kernel function that decides it,
+// SO_REUSEPORT's uid rule is blamed only where a socket sets SO_REUSEPORT, and each claim about
+// where traffic goes must be what the counts show.
+func TestMatrixTextsMatchTheKernel(t *testing.T) {
+	requireRoot(t)
+	rep, err := Matrix(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kernelFunc := regexp.MustCompile(`\b[a-z0-9_]+\(\)`)
+	cases := map[string]matrixCase{}
+	for _, c := range unixCases() {
+		cases[c.name()] = c
+	}
+	for _, r := range rep.Rows {
+		c := cases[r.Case]
+		text := r.Documented
+		if !kernelFunc.MatchString(text) {
+			t.Errorf("%s: names no kernel function: %q", r.Case, text)
+		}
+		usesRP := c.First.Opts.ReusePort || c.Second.Opts.ReusePort
+		if !usesRP && strings.Contains(text, "SO_REUSEPORT") && strings.Contains(text, "uid") {
+			t.Errorf("%s: blames SO_REUSEPORT's uid rule, but neither socket sets SO_REUSEPORT: %q", r.Case, text)
+		}
+		if r.Traffic == "" {
+			continue
+		}
+		got := trafficCounts(t, r.Traffic)
+		v4 := got["127.0.0.1"]
+		switch {
+		case strings.Contains(text, "last bound socket receives all"), strings.Contains(text, "bound last, receives all"):
+			if v4[0] != 0 || v4[1] != trafficPerTarget {
+				t.Errorf("%s: says the last bound gets all, traffic %s", r.Case, r.Traffic)
+			}
+		case strings.Contains(text, "hashed"):
+			for target, n := range got {
+				if n[0] == 0 || n[1] == 0 {
+					t.Errorf("%s: says hashed, but %s went to one socket: %s", r.Case, target, r.Traffic)
+				}
+			}
+		case strings.Contains(text, "IPv4 goes to the AF_INET socket"):
+			afInet := 0 // which side is the AF_INET socket
+			if !c.Second.ip().Is6() {
+				afInet = 1
+			}
+			if v4[afInet] != trafficPerTarget {
+				t.Errorf("%s: says IPv4 goes to the AF_INET socket, traffic %s", r.Case, r.Traffic)
+			}
+		case strings.Contains(text, "specific socket receives all"), strings.Contains(text, "specific socket gets all"):
+			specific := 0
+			if !c.Second.ip().IsUnspecified() {
+				specific = 1
+			}
+			if v4[specific] != trafficPerTarget {
+				t.Errorf("%s: says the specific socket gets all, traffic %s", r.Case, r.Traffic)
+			}
 		}
 	}
 }

@@ -26,7 +26,7 @@ type Options struct {
 	Include     []string             // only these IDs or names, when not empty
 	Exclude     []string             // never these IDs or names
 	TargetBash  int                  // oldest bash to support, major*100+minor; 0 for none
-	Analyzers   []*analysis.Analyzer // nil means rules.All
+	Analyzers   []*analysis.Analyzer // nil means Registry()
 }
 
 // Result is the outcome of checking one file.
@@ -59,6 +59,7 @@ var (
 		Name:     "malformed-directive",
 		Severity: analysis.Warning,
 		Builtin:  true,
+		URL:      analysis.DocURL("QK5900"),
 		Doc: `malformed quirk directive
 
 A "# quirk disable=…" directive must name known checks and give a reason after
@@ -76,6 +77,7 @@ Good:
 		Name:     "unused-directive",
 		Severity: analysis.Info,
 		Builtin:  true,
+		URL:      analysis.DocURL("QK5901"),
 		Doc: `quirk directive that suppresses nothing
 
 A directive that no longer matches a finding hides the next real one on that
@@ -92,13 +94,15 @@ Good:
 
 // Registry is every analyzer quirk knows, rules and builtins, in ID order.
 func Registry() []*analysis.Analyzer {
-	return append(slices.Clone(rules.All), BadDirective, UnusedDirective, SkippedCode, NotUTF8)
+	return append(rules.All(), BadDirective, UnusedDirective, SkippedCode, NotUTF8)
 }
 
 // Lookup finds an analyzer by ID (QK5001, 5001) or name.
-func Lookup(key string) *analysis.Analyzer {
+func Lookup(key string) *analysis.Analyzer { return lookupIn(Registry(), key) }
+
+func lookupIn(all []*analysis.Analyzer, key string) *analysis.Analyzer {
 	key = strings.TrimSpace(key)
-	for _, a := range Registry() {
+	for _, a := range all {
 		if strings.EqualFold(a.ID, key) || a.Name == key || strings.TrimPrefix(a.ID, "QK") == key {
 			return a
 		}
@@ -144,7 +148,11 @@ func Check(filename string, src []byte, opts Options) (res *Result, err error) {
 		}
 	}
 	res = &Result{Filename: filename, Src: orig, Dialect: effective}
-	enabled := selectAnalyzers(opts)
+	known := opts.Analyzers
+	if known == nil {
+		known = Registry()
+	}
+	enabled := selectAnalyzers(known, opts)
 	index := analysis.NewIndex(file, src)
 	var diags []analysis.Diagnostic
 	for _, a := range enabled {
@@ -155,7 +163,13 @@ func Check(filename string, src []byte, opts Options) (res *Result, err error) {
 			Analyzer: a, File: file, Src: src, Filename: filename, Dialect: effective,
 			Index: index, TargetBash: opts.TargetBash,
 			Report: func(d analysis.Diagnostic) {
-				d.Code = a.ID
+				if d.Expr != "" && a.Probe == nil {
+					// A finding --confirm could evaluate but would have no
+					// way to judge: fail loudly (every rule test does),
+					// never drop it silently.
+					panic(a.ID + " reports an expression for --confirm but has no Probe")
+				}
+				d.Analyzer = a
 				if d.Severity == 0 {
 					d.Severity = a.Severity
 				}
@@ -178,11 +192,11 @@ func Check(filename string, src []byte, opts Options) (res *Result, err error) {
 	if badByte >= 0 && isEnabled(NotUTF8) {
 		line, col := LineCol(orig, badByte)
 		diags = append(diags, analysis.Diagnostic{
-			Start: badByte, End: badByte + 1, Code: NotUTF8.ID, Severity: NotUTF8.Severity,
+			Start: badByte, End: badByte + 1, Analyzer: NotUTF8, Severity: NotUTF8.Severity,
 			Message: fmt.Sprintf("not valid UTF-8 (byte 0x%02x at line %d, column %d; Latin-1?): checked with each such byte read as one unknown character; convert it, e.g. iconv -f latin1 -t utf-8", orig[badByte], line, col),
 		})
 	}
-	diags = applyDirectives(file, src, diags, isEnabled)
+	diags = applyDirectives(file, src, diags, func(key string) *analysis.Analyzer { return lookupIn(known, key) }, isEnabled)
 	if len(pr.inserted) > 0 {
 		for i := range diags {
 			d := &diags[i]
@@ -204,7 +218,7 @@ func Check(filename string, src []byte, opts Options) (res *Result, err error) {
 		if a.Start != b.Start {
 			return a.Start - b.Start
 		}
-		return strings.Compare(a.Code, b.Code)
+		return strings.Compare(a.Analyzer.ID, b.Analyzer.ID)
 	})
 	res.Diagnostics = diags
 	return res, nil
@@ -238,14 +252,10 @@ func runRecovered(pass *analysis.Pass) (err error) {
 	return nil
 }
 
-func selectAnalyzers(opts Options) []*analysis.Analyzer {
-	all := opts.Analyzers
-	if all == nil {
-		all = Registry()
-	}
+func selectAnalyzers(all []*analysis.Analyzer, opts Options) []*analysis.Analyzer {
 	matches := func(a *analysis.Analyzer, keys []string) bool {
 		for _, k := range keys {
-			if Lookup(k) == a {
+			if lookupIn(all, k) == a {
 				return true
 			}
 		}

@@ -10,13 +10,54 @@ import (
 	"testing"
 
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
+	"mvdan.cc/sh/v3/syntax"
 )
+
+// The checker's tests run their own analyzers, not quirk's rules, so that
+// adding, changing or removing a rule cannot break them (rules are tested
+// in package rules, each over its own testdata).
+var (
+	testZero = &analysis.Analyzer{
+		ID: "QK9001", Name: "test-slice-zero", Severity: analysis.Warning,
+		Doc: "test: a list slice at offset 0\n\nbody", Hint: "hint",
+		Run: func(p *analysis.Pass) {
+			reportSlices(p, func(sl *syntax.Slice) bool { return p.Text(sl.Offset) == "0" })
+		},
+	}
+	testNegative = &analysis.Analyzer{
+		ID: "QK9002", Name: "test-negative-length", Severity: analysis.Error,
+		Doc: "test: a negative list slice length\n\nbody", Hint: "hint",
+		Run: func(p *analysis.Pass) {
+			reportSlices(p, func(sl *syntax.Slice) bool { return sl.Length != nil && strings.HasPrefix(p.Text(sl.Length), "-") })
+		},
+	}
+	testPosixOnly = &analysis.Analyzer{
+		ID: "QK9003", Name: "test-posix-slice", Severity: analysis.Info, Dialects: []analysis.Dialect{analysis.Sh},
+		Doc: "test: any list slice in sh\n\nbody", Hint: "hint",
+		Run: func(p *analysis.Pass) { reportSlices(p, func(*syntax.Slice) bool { return true }) },
+	}
+	testAnalyzers = []*analysis.Analyzer{testZero, testNegative, testPosixOnly, BadDirective, UnusedDirective}
+)
+
+func reportSlices(p *analysis.Pass, match func(*syntax.Slice) bool) {
+	for _, ref := range p.Index.Lists {
+		if sl := ref.Exp.Slice; sl != nil && match(sl) {
+			p.Reportf(ref.Exp, "slice %s", p.Text(ref.Exp))
+		}
+	}
+}
+
+func TestTestAnalyzersAreValid(t *testing.T) {
+	if err := analysis.Validate(testAnalyzers); err != nil {
+		t.Fatal(err)
+	}
+}
 
 func codes(res *Result) []string {
 	var out []string
 	for _, d := range res.Diagnostics {
 		line, _ := LineCol(res.Src, d.Start)
-		out = append(out, fmt.Sprintf("%s@%02d", d.Code, line))
+		out = append(out, fmt.Sprintf("%s@%02d", d.Code(), line))
 	}
 	return out
 }
@@ -58,7 +99,9 @@ func TestTooLarge(t *testing.T) {
 	}
 }
 
-// A 10 MB generated script is checked, with findings at the right lines.
+// A 10 MB generated script is checked, with the one finding at the right
+// line. It runs a test analyzer, so no rule can change what it finds, and a
+// failure prints a count and the first findings, never all of them.
 func TestLargeScript(t *testing.T) {
 	var b bytes.Buffer
 	b.WriteString("#!/bin/bash\n")
@@ -67,12 +110,12 @@ func TestLargeScript(t *testing.T) {
 	}
 	lines := bytes.Count(b.Bytes(), []byte("\n"))
 	b.WriteString("echo \"${@:0}\"\n")
-	res, err := Check("big.sh", b.Bytes(), Options{})
+	res, err := Check("big.sh", b.Bytes(), Options{Analyzers: testAnalyzers})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Diagnostics) != 1 || res.Diagnostics[0].Code != "QK5001" {
-		t.Fatalf("got %v", res.Diagnostics)
+	if n := len(res.Diagnostics); n != 1 || res.Diagnostics[0].Analyzer != testZero {
+		t.Fatalf("got %d findings, want 1 of %s; the first: %v", n, testZero.ID, codes(res)[:min(n, 5)])
 	}
 	if line, _ := LineCol(res.Src, res.Diagnostics[0].Start); line != lines+1 {
 		t.Errorf("finding at line %d, want %d", line, lines+1)
@@ -113,33 +156,33 @@ func TestDirectives(t *testing.T) {
 		want      string // codes@line, space-separated
 	}{
 		{"next statement",
-			"#!/bin/bash\n# quirk disable=QK5001 -- deliberate\necho \"${@:0}\"\necho \"${@:0}\"\n",
-			"QK5001@04"},
+			"#!/bin/bash\n# quirk disable=QK9001 -- deliberate\necho \"${@:0}\"\necho \"${@:0}\"\n",
+			"QK9001@04"},
 		{"whole multi-line statement",
-			"#!/bin/bash\n# quirk disable=QK5001 -- deliberate\nif true; then\n  echo \"${@:0}\"\nfi\necho \"${*:0}\"\n",
-			"QK5001@06"},
+			"#!/bin/bash\n# quirk disable=QK9001 -- deliberate\nif true; then\n  echo \"${@:0}\"\nfi\necho \"${*:0}\"\n",
+			"QK9001@06"},
 		{"same line, by name",
-			"#!/bin/bash\necho \"${@:0}\" # quirk disable=positional-slice-zero -- wrapper\n",
+			"#!/bin/bash\necho \"${@:0}\" # quirk disable=test-slice-zero -- wrapper\n",
 			""},
 		{"file wide",
-			"#!/bin/bash\n# quirk disable-file=QK5001,QK5011 -- generated\necho \"${@:0}\"\necho ${*:0}\n",
+			"#!/bin/bash\n# quirk disable-file=QK9001,QK9002 -- generated\necho \"${@:0}\"\necho ${*:1:-1}\n",
 			""},
 		{"shellcheck spelling needs no reason",
-			"#!/bin/bash\n# shellcheck disable=QK5001,SC2086\necho \"${@:0}\"\n",
+			"#!/bin/bash\n# shellcheck disable=QK9001,SC2086\necho \"${@:0}\"\n",
 			""},
 		{"missing reason still applies, reported",
-			"#!/bin/bash\n# quirk disable=QK5001\necho \"${@:0}\"\n",
+			"#!/bin/bash\n# quirk disable=QK9001\necho \"${@:0}\"\n",
 			"QK5900@02"},
 		{"unused",
-			"#!/bin/bash\n# quirk disable=QK5002 -- old\necho \"${@:0}\"\n",
-			"QK5901@02 QK5001@03"},
+			"#!/bin/bash\n# quirk disable=QK9002 -- old\necho \"${@:0}\"\n",
+			"QK5901@02 QK9001@03"},
 		{"unknown code",
 			"#!/bin/bash\n# quirk disable=QK9999 -- typo\necho ok\n",
 			"QK5900@02"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := Check("t.sh", []byte(tt.src), Options{})
+			res, err := Check("t.sh", []byte(tt.src), Options{Analyzers: testAnalyzers})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -151,17 +194,26 @@ func TestDirectives(t *testing.T) {
 }
 
 func TestSeverityAndSelection(t *testing.T) {
-	src := []byte("#!/bin/bash\necho \"${@:1:-1}\" ${@:2}\n")
-	res, _ := Check("t.sh", src, Options{MinSeverity: analysis.Error})
-	if got := strings.Join(codes(res), " "); got != "QK5003@02" {
+	src := []byte("#!/bin/bash\necho \"${@:1:-1}\" ${@:0}\n")
+	check := func(opts Options) string {
+		t.Helper()
+		opts.Analyzers = testAnalyzers
+		res, err := Check("t.sh", src, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(codes(res), " ")
+	}
+	if got := check(Options{MinSeverity: analysis.Error}); got != "QK9002@02" {
 		t.Errorf("severity error: got %q", got)
 	}
-	res, _ = Check("t.sh", src, Options{Exclude: []string{"list-slice-negative-length"}})
-	if got := strings.Join(codes(res), " "); got != "QK5011@02" {
+	if got := check(Options{Exclude: []string{"test-negative-length"}}); got != "QK9001@02" {
 		t.Errorf("exclude by name: got %q", got)
 	}
-	res, _ = Check("t.sh", src, Options{Dialect: analysis.Sh})
-	if got := strings.Join(codes(res), " "); got != "QK5006@02 QK5006@02 QK5011@02" {
+	if got := check(Options{Include: []string{"9002"}}); got != "QK9002@02" {
+		t.Errorf("include by number: got %q", got)
+	}
+	if got := check(Options{Dialect: analysis.Sh}); got != "QK9002@02 QK9003@02 QK9001@02 QK9003@02" {
 		t.Errorf("forced sh dialect: got %q", got)
 	}
 }
@@ -235,5 +287,21 @@ func TestWalkScripts(t *testing.T) {
 	}
 	if want := "a.sh sub/b.bash sub/c tool"; strings.Join(got, " ") != want {
 		t.Errorf("WalkScripts = %q, want %q", got, want)
+	}
+}
+
+// A rule that reports an expression for --confirm without a probe to judge
+// it is a programming error the checker refuses at once (so every test of
+// that rule fails), instead of --confirm dropping its findings silently.
+func TestExprNeedsProbe(t *testing.T) {
+	noProbe := &analysis.Analyzer{
+		ID: "QK9009", Name: "test-no-probe", Severity: analysis.Warning, Doc: "t\n\nb", Hint: "h",
+		Run: func(p *analysis.Pass) {
+			p.Report(analysis.Diagnostic{Start: 0, End: 1, Message: "m", Expr: `"$@"`})
+		},
+	}
+	_, err := Check("t.sh", []byte("#!/bin/bash\necho\n"), Options{Analyzers: []*analysis.Analyzer{noProbe}})
+	if err == nil || !strings.Contains(err.Error(), "QK9009 reports an expression for --confirm but has no Probe") {
+		t.Fatalf("got %v", err)
 	}
 }

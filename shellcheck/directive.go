@@ -34,7 +34,7 @@ var directiveRe = regexp.MustCompile(`^\s*(quirk|shellcheck)\s+(.*)$`)
 
 // applyDirectives drops suppressed diagnostics and adds QK5900/QK5901
 // findings for malformed and unused directives.
-func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic, enabled func(*analysis.Analyzer) bool) []analysis.Diagnostic {
+func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic, lookup func(string) *analysis.Analyzer, enabled func(*analysis.Analyzer) bool) []analysis.Diagnostic {
 	if !bytes.Contains(src, []byte("quirk")) && !bytes.Contains(src, []byte("shellcheck")) {
 		return diags // no directive can be there; skip a second walk
 	}
@@ -60,7 +60,7 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 		}
 		problems = append(problems, analysis.Diagnostic{
 			Start: int(c.Pos().Offset()), End: int(c.End().Offset()),
-			Code: a.ID, Severity: a.Severity, Message: fmt.Sprintf(format, args...),
+			Analyzer: a, Severity: a.Severity, Message: fmt.Sprintf(format, args...),
 		})
 	}
 	for _, c := range comments {
@@ -85,7 +85,7 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 			case "disable", "disable-file":
 				fileWide = fileWide || key == "disable-file"
 				for _, code := range strings.Split(value, ",") {
-					a := Lookup(code)
+					a := lookup(code)
 					if a == nil {
 						if ours {
 							report(c, BadDirective, "directive names unknown check %q; see quirk explain", code)
@@ -122,7 +122,7 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 	kept := diags[:0]
 	for _, diag := range diags {
 		line, _ := LineCol(src, diag.Start)
-		if !suppressed(dirs, diag.Code, line) {
+		if !suppressed(dirs, diag.Analyzer, line) {
 			kept = append(kept, diag)
 		}
 	}
@@ -137,21 +137,21 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 	// directive cannot sensibly excuse itself.
 	for _, p := range problems {
 		line, _ := LineCol(src, p.Start)
-		if !suppressed(dirs, p.Code, line) {
+		if !suppressed(dirs, p.Analyzer, line) {
 			kept = append(kept, p)
 		}
 	}
 	return kept
 }
 
-func suppressed(dirs []*directive, code string, line int) bool {
+func suppressed(dirs []*directive, a *analysis.Analyzer, line int) bool {
 	hit := false
 	for _, d := range dirs {
 		if line < d.start || line > d.end {
 			continue
 		}
 		for _, e := range d.entries {
-			if e.analyzer.ID == code {
+			if e.analyzer == a {
 				e.used, hit = true, true
 			}
 		}

@@ -33,11 +33,11 @@ func FuzzCheck(f *testing.F) {
 		}
 		for _, d := range res.Diagnostics {
 			if d.Start < 0 || d.End < d.Start || d.End > len(src) {
-				t.Fatalf("%s: span %d..%d outside a %d-byte source", d.Code, d.Start, d.End, len(src))
+				t.Fatalf("%s: span %d..%d outside a %d-byte source", d.Code(), d.Start, d.End, len(src))
 			}
 			for _, fix := range d.Fixes {
 				if _, err := analysis.ApplyEdits([]byte(src), fix.Edits); err != nil {
-					t.Fatalf("%s: fix %q: %v", d.Code, fix.Message, err)
+					t.Fatalf("%s: fix %q: %v", d.Code(), fix.Message, err)
 				}
 			}
 		}

@@ -20,6 +20,7 @@ var (
 		Name:     "skipped-unparsable-code",
 		Severity: analysis.Warning,
 		Builtin:  true,
+		URL:      analysis.DocURL("QK5902"),
 		Doc: `code quirk could not parse was skipped
 
 When part of a script does not parse (zsh syntax in a branch that only zsh
@@ -40,6 +41,7 @@ Good:
 		Name:     "not-utf8",
 		Severity: analysis.Info,
 		Builtin:  true,
+		URL:      analysis.DocURL("QK5903"),
 		Doc: `script is not valid UTF-8
 
 The script has bytes that are not UTF-8 (usually Latin-1 text in comments or
@@ -444,7 +446,7 @@ func (p *parsed) skippedDiagnostics(lineOf func(off int) int) []analysis.Diagnos
 			lines = fmt.Sprintf("lines %d-%d", from, to)
 		}
 		out = append(out, analysis.Diagnostic{
-			Start: r.start, End: r.start, Code: SkippedCode.ID, Severity: SkippedCode.Severity,
+			Start: r.start, End: r.start, Analyzer: SkippedCode, Severity: SkippedCode.Severity,
 			Message: fmt.Sprintf("could not parse %s (%s); skipped %s and checked the rest of the file", lines, r.reason, map[bool]string{true: "them", false: "it"}[to > from]),
 		})
 	}

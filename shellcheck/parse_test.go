@@ -12,7 +12,7 @@ func at(res *Result) []string {
 	var out []string
 	for _, d := range res.Diagnostics {
 		line, col := LineCol(res.Src, d.Start)
-		out = append(out, fmt.Sprintf("%s@%03d:%03d", d.Code, line, col))
+		out = append(out, fmt.Sprintf("%s@%03d:%03d", d.Code(), line, col))
 	}
 	return out
 }

@@ -51,13 +51,28 @@ type Analyzer struct {
 	Hint     string    // one line: what to write instead (shown by the tty format)
 	Severity Severity  // default level of its diagnostics
 	Dialects []Dialect // dialects it applies to; nil means all
-	// Confirmable says that each finding carries an Expr that real shells can
-	// evaluate, so "quirk check --confirm" can attach evidence.
-	Confirmable bool
+	// URL is the check's documentation page (docs/checks/QKnnnn.md in the
+	// repository); the registry fills it in from the ID.
+	URL string
+	// Probe is how real shells show this rule's findings ("quirk check
+	// --confirm"); nil for rules whose findings cannot be evaluated. A
+	// rule whose diagnostics carry an Expr must have one: the checker
+	// refuses to run it otherwise, so no finding can be lost silently.
+	Probe *Probe
 	// Builtin analyzers are reported by the checker itself (directive
 	// hygiene) rather than by a Run function.
 	Builtin bool
 	Run     func(*Pass)
+}
+
+// Confirmable reports whether "quirk check --confirm" can evaluate the
+// analyzer's findings on real shells.
+func (a *Analyzer) Confirmable() bool { return a.Probe != nil }
+
+// DocURL is where every check's page lives: one Markdown file per check,
+// generated from the registry.
+func DocURL(id string) string {
+	return "https://github.com/quirkcheck/quirk/blob/main/docs/checks/" + id + ".md"
 }
 
 // Title is the first line of the doc.
@@ -90,7 +105,8 @@ var namePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // Validate checks an analyzer set the way analysis.Validate does: well-formed,
 // unique IDs (never below QK5001, so they cannot collide with ShellCheck's
-// codes), unique names, and a doc, hint and Run function for each.
+// codes), unique names, a doc, hint and Run function for each, and a probe
+// that decides what its evaluation shows for each confirmable rule.
 func Validate(analyzers []*Analyzer) error {
 	ids := map[string]bool{}
 	names := map[string]bool{}
@@ -104,6 +120,12 @@ func Validate(analyzers []*Analyzer) error {
 			return fmt.Errorf("analyzer %s: no Run function", a.ID)
 		case !strings.Contains(a.Doc, "\n\n") || a.Hint == "":
 			return fmt.Errorf("analyzer %s: doc needs a title, a body and a hint", a.ID)
+		case a.Probe != nil && a.Probe.Shows == nil:
+			return fmt.Errorf("analyzer %s: its probe does not say what counts as surprising (Shows)", a.ID)
+		case a.Probe != nil && a.Builtin:
+			return fmt.Errorf("analyzer %s: builtin analyzers report no expressions to confirm", a.ID)
+		case a.URL != "" && a.URL != DocURL(a.ID):
+			return fmt.Errorf("analyzer %s: URL %q is not its documentation page %s", a.ID, a.URL, DocURL(a.ID))
 		case ids[a.ID] || names[a.Name]:
 			return fmt.Errorf("analyzer %s (%s) is registered twice", a.ID, a.Name)
 		}
@@ -138,17 +160,33 @@ func (p *Pass) Text(node syntax.Node) string {
 
 // Diagnostic is one finding. Start and End are byte offsets into the source.
 type Diagnostic struct {
+	// Analyzer is the rule that reported it; filled in by the checker.
+	// Formatters read its ID, URL, hint and title from here.
+	Analyzer   *Analyzer
 	Start, End int
-	Code       string   // the analyzer ID; filled in by the checker
 	Severity   Severity // zero: the analyzer's default
 	Message    string
 	Fixes      []SuggestedFix // alternatives; at most one is applied
 	// Expr is a shell word that shows the surprise when evaluated, with
-	// Setup run first (e.g. "n=0"); used by --confirm. Contrast, when set,
-	// is what was probably meant ("${@:1}" for "${@:0}"), evaluated beside
-	// it so the evidence shows the difference.
+	// Setup run first (e.g. "n=0"); the analyzer's Probe turns them into
+	// cases for --confirm. Setup may only hold what the rule proved
+	// (integer constants, arrays filled from "$@"), never the script's own
+	// data: --confirm refuses anything else. Contrast, when set, is what
+	// was probably meant ("${@:1}" for "${@:0}"), evaluated beside it so
+	// the evidence shows the difference.
 	Expr, Setup, Contrast string
 	Evidence              []string // filled in by --confirm
+	// Unconfirmed says why --confirm could not evaluate this finding (a
+	// value it did not prove, a sandbox failure); the finding is kept.
+	Unconfirmed string
+}
+
+// Code is the ID of the analyzer that reported d ("QK5001").
+func (d *Diagnostic) Code() string {
+	if d.Analyzer == nil {
+		return ""
+	}
+	return d.Analyzer.ID
 }
 
 // SuggestedFix is a set of non-overlapping edits. Unsafe fixes change

@@ -8,7 +8,9 @@ import (
 )
 
 // EvalConst evaluates an arithmetic expression such as a slice offset when
-// every variable in it is a constant of the script (see Index.Const). It uses
+// every variable in it is an integer constant of the script (see
+// Index.IntConst): n='a[$(cmd)]' is data, not a proved number, even though
+// mvdan.cc/sh would read it as 0 (bash runs cmd to find out). It uses
 // mvdan.cc/sh's own arithmetic so that the rules agree with the interpreter
 // on precedence and overflow. ok is false when the value depends on run time.
 func (p *Pass) EvalConst(expr syntax.ArithmExpr) (val int, ok bool) {
@@ -17,7 +19,7 @@ func (p *Pass) EvalConst(expr syntax.ArithmExpr) (val int, ok bool) {
 	}
 	// Fast path: most offsets are plain numbers.
 	if w, ok := expr.(*syntax.Word); ok && len(w.Parts) == 1 {
-		if l, ok := w.Parts[0].(*syntax.Lit); ok && l.Value != "" && len(l.Value) < 10 && isDigits(l.Value) {
+		if l, ok := w.Parts[0].(*syntax.Lit); ok && len(l.Value) < 10 && isDigits(l.Value) && isDecimal(l.Value) {
 			n, err := strconv.Atoi(l.Value)
 			return n, err == nil
 		}
@@ -41,21 +43,21 @@ func (p *Pass) EvalConst(expr syntax.ArithmExpr) (val int, ok bool) {
 				known = false
 				return false
 			}
-			v, isConst := p.Index.Const(n.Param.Value)
+			v, isConst := p.Index.IntConst(n.Param.Value)
 			if !isConst {
 				known = false
 				return false
 			}
-			pairs = append(pairs, n.Param.Value+"="+v)
+			pairs = append(pairs, n.Param.Value+"="+strconv.Itoa(v))
 			return false
 		case *syntax.Lit:
 			if syntax.ValidName(n.Value) {
-				v, isConst := p.Index.Const(n.Value)
+				v, isConst := p.Index.IntConst(n.Value)
 				if !isConst {
 					known = false
 					return false
 				}
-				pairs = append(pairs, n.Value+"="+v)
+				pairs = append(pairs, n.Value+"="+strconv.Itoa(v))
 			}
 		case *syntax.UnaryArithm:
 			if n.Op == syntax.Inc || n.Op == syntax.Dec {

@@ -145,6 +145,26 @@ func (ix *Index) Const(name string) (string, bool) {
 	return v, ok
 }
 
+// IntConst returns the value of a constant (see Const) that is a plain
+// decimal integer, the only kind of constant quirk puts into arithmetic:
+// bash evaluates a variable's value as an arithmetic expression, so a value
+// such as 'a[$(cmd)]' runs cmd, and '1+1' is not the number 2 once it is
+// substituted into "$n*2". A leading zero is octal in bash, so it is refused.
+func (ix *Index) IntConst(name string) (int, bool) {
+	v, ok := ix.Const(name)
+	if !ok || !isDecimal(v) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil
+}
+
+// isDecimal matches 0, 7, -12, +3 and not 010, 0x1f, 1+1 or " 5".
+func isDecimal(s string) bool {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
+	return s != "" && len(s) <= 18 && isDigits(s) && (s == "0" || s[0] != '0')
+}
+
 // CallArity returns the fewest and most arguments that the calls of function
 // fn in this file pass, and false when fn is never called here.
 func (ix *Index) CallArity(fn *syntax.FuncDecl) (least, most int, called bool) {

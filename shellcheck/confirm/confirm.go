@@ -1,17 +1,19 @@
 // Package confirm proves the checker's findings on real shells ("quirk check
-// --confirm"): each finding's expression is evaluated by bash (dash for POSIX
-// scripts) and by mvdan.cc/sh with sample argument vectors, and the finding
-// keeps its evidence only if the shell shows the surprise; otherwise it is
-// dropped. Where mvdan.cc/sh and the real shell disagree, the real shell is
-// trusted and the evidence says so.
+// --confirm"). Each rule carries its own analysis.Probe: the cases to
+// evaluate and what outcome bears a finding out. This package runs those
+// cases in bash (dash for POSIX scripts), in bash again as the oracle, and
+// in mvdan.cc/sh, all inside expand's sandbox, and judges each finding with
+// its rule's probe: a finding that a shell bears out keeps its evidence, one
+// that no shell bears out is dropped, and one that cannot be evaluated
+// safely is kept with the reason. Where mvdan.cc/sh and the real shell
+// disagree, the real shell is trusted and the evidence says so.
 package confirm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/quirkcheck/quirk/expand"
@@ -23,19 +25,16 @@ import (
 // "*" visibly expands.
 var globFiles = []string{"file1", "file2"}
 
-// probe is one evaluation of one finding.
-type probe struct {
-	diag   int // index into the result's diagnostics
-	vector []string
-	c      expand.WordCase
-	// contrast is the word that was probably meant, evaluated beside it;
-	// for QK5011 the surprise is the difference itself.
-	contrast *expand.WordCase
+// evaluation is one probe case of one finding, with the indexes of its word
+// and its contrast among the cases sent to the shells.
+type evaluation struct {
+	diag           int
+	c              analysis.Case
+	word, contrast int // contrast is -1 without one
 }
 
-// Result confirms the findings of res in place. A diagnostic without an
-// expression to run (or of a dialect no installed shell speaks) is kept
-// as it is.
+// Result confirms the findings of res in place. A diagnostic whose rule has
+// no probe is kept as it is.
 func Result(ctx context.Context, res *shellcheck.Result) error {
 	arg0 := filepath.Base(res.Filename)
 	if res.Filename == "-" {
@@ -45,32 +44,32 @@ func Result(ctx context.Context, res *shellcheck.Result) error {
 	if res.Dialect == analysis.Sh {
 		engine = "dash"
 	}
-	var probes []probe
-	for i, d := range res.Diagnostics {
-		for _, c := range casesFor(d, arg0) {
-			p := probe{diag: i, vector: c.Args, c: c}
-			if d.Contrast != "" && c.Word == d.Expr {
-				q := c
-				q.Word = d.Contrast
-				p.contrast = &q
+	var evals []evaluation
+	var cases []expand.WordCase
+	add := func(c analysis.Case, word string) int {
+		cases = append(cases, expand.WordCase{Setup: c.Setup, Word: word, Arg0: arg0, Args: c.Args})
+		return len(cases) - 1
+	}
+	for i := range res.Diagnostics {
+		d := &res.Diagnostics[i]
+		if d.Analyzer == nil || d.Analyzer.Probe == nil {
+			continue
+		}
+		cs, err := probeCases(d)
+		if err != nil {
+			d.Unconfirmed = err.Error()
+			continue
+		}
+		for _, c := range cs {
+			e := evaluation{diag: i, c: c, word: add(c, c.Word), contrast: -1}
+			if c.Contrast != "" {
+				e.contrast = add(c, c.Contrast)
 			}
-			probes = append(probes, p)
+			evals = append(evals, e)
 		}
 	}
-	if len(probes) == 0 {
+	if len(evals) == 0 {
 		return nil
-	}
-	// Contrasts go after all the plain cases, in one batch.
-	cases := make([]expand.WordCase, 0, len(probes))
-	for _, p := range probes {
-		cases = append(cases, p.c)
-	}
-	twin := map[int]int{}
-	for i, p := range probes {
-		if p.contrast != nil {
-			twin[i] = len(cases)
-			cases = append(cases, *p.contrast)
-		}
 	}
 	opts := expand.Options{Files: globFiles}
 	real, err := expand.EvalWords(ctx, engine, cases, opts)
@@ -79,7 +78,7 @@ func Result(ctx context.Context, res *shellcheck.Result) error {
 	}
 	// bash is the oracle for POSIX findings too: "what bash does" is half
 	// of every QK5006 message.
-	var bash []expand.Result
+	bash := real
 	if engine != "bash" {
 		if bash, err = expand.EvalWords(ctx, "bash", cases, opts); err != nil {
 			return fmt.Errorf("evaluating with bash: %w", err)
@@ -87,49 +86,49 @@ func Result(ctx context.Context, res *shellcheck.Result) error {
 	}
 	mvdan, _ := expand.EvalWords(ctx, expand.Mvdan, cases, opts)
 
-	byDiag := map[int][]int{}
-	for i, p := range probes {
-		byDiag[p.diag] = append(byDiag[p.diag], i)
+	byDiag := map[int][]evaluation{}
+	for _, e := range evals {
+		byDiag[e.diag] = append(byDiag[e.diag], e)
 	}
 	drop := map[int]bool{}
-	for di, idx := range byDiag {
+	for di, es := range byDiag {
 		d := &res.Diagnostics[di]
-		var ev []string
-		shown := false
-		for _, i := range idx {
-			r := real[i]
-			if r.Err != nil {
+		var evidence []string
+		var failures []error
+		for _, e := range es {
+			r, b := real[e.word], bash[e.word]
+			if err := errors.Join(r.Err, b.Err); err != nil {
+				failures = append(failures, err)
 				continue
 			}
-			other := pick(bash, i)
-			if j, ok := twin[i]; ok && d.Code == "QK5011" {
-				other = pick(real, j)
+			ev := &analysis.Evaluation{Case: e.c, Arg0: arg0, Got: outcome(r), Bash: outcome(b)}
+			var contrast *expand.Result
+			if e.contrast >= 0 {
+				contrast = &real[e.contrast]
+				if contrast.Err != nil {
+					failures = append(failures, contrast.Err)
+					continue
+				}
+				o := outcome(*contrast)
+				ev.Contrast = &o
 			}
-			surprise := surprising(d.Code, probes[i], r, other, arg0)
-			if !surprise {
+			if !d.Analyzer.Probe.Shows(ev) {
 				continue
 			}
-			shown = true
-			line := fmt.Sprintf("%s with %s: %s → %s", engineName(r), argv(arg0, probes[i].vector), display(probes[i].c), expand.FieldString(r))
-			if b := pick(bash, i); b != nil && b.Err == nil {
-				line += fmt.Sprintf(" (bash: %s)", expand.FieldString(*b))
-			}
-			if j, ok := twin[i]; ok {
-				line += fmt.Sprintf(", while %s → %s", probes[i].contrast.Word, expand.FieldString(real[j]))
-			}
-			if m := pick(mvdan, i); m != nil && m.Err == nil && engine == "bash" && !sameOutcome(*m, r) {
-				line += fmt.Sprintf("; mvdan.cc/sh gives %s, bash is trusted", expand.FieldString(*m))
-			}
-			ev = append(ev, line)
-			if len(ev) == 2 {
-				break
+			if len(evidence) < 2 {
+				evidence = append(evidence, evidenceLine(e, arg0, r, b, contrast, pick(mvdan, e.word), engine))
 			}
 		}
-		if !shown {
+		switch {
+		case len(evidence) > 0:
+			d.Evidence = evidence
+		case len(failures) == len(es):
+			// Nothing was evaluated (the sandbox refused or failed): that
+			// says nothing about the finding, so it stays, with the reason.
+			d.Unconfirmed = "the shells could not evaluate it: " + failures[0].Error()
+		default:
 			drop[di] = true
-			continue
 		}
-		d.Evidence = ev
 	}
 	kept := res.Diagnostics[:0]
 	for i, d := range res.Diagnostics {
@@ -141,6 +140,29 @@ func Result(ctx context.Context, res *shellcheck.Result) error {
 	return nil
 }
 
+// probeCases asks d's probe for its cases and refuses any that would
+// evaluate more than the rule proved.
+func probeCases(d *analysis.Diagnostic) ([]analysis.Case, error) {
+	if d.Expr == "" && d.Analyzer.Probe.Cases == nil {
+		return nil, errors.New("the finding has no expression to evaluate")
+	}
+	cs, err := d.Analyzer.Probe.CasesFor(d)
+	if err == nil && len(cs) == 0 {
+		err = errors.New("its probe built no case to evaluate")
+	}
+	for _, c := range cs {
+		if err != nil {
+			break
+		}
+		err = checkSafe(c)
+	}
+	return cs, err
+}
+
+func outcome(r expand.Result) analysis.Outcome {
+	return analysis.Outcome{Shell: r.Engine, Fields: r.Fields, Status: r.Status, Stderr: r.Stderr}
+}
+
 func pick(rs []expand.Result, i int) *expand.Result {
 	if i < len(rs) {
 		return &rs[i]
@@ -148,87 +170,24 @@ func pick(rs []expand.Result, i int) *expand.Result {
 	return nil
 }
 
-// casesFor builds the evaluations that can show d's surprise.
-func casesFor(d analysis.Diagnostic, arg0 string) []expand.WordCase {
-	if d.Expr == "" {
-		return nil
+// evidenceLine is "bash 5.2.15(1)-release with t.sh one: WORD → <…>", with
+// bash's result for POSIX scripts, the contrast, and mvdan.cc/sh's result
+// where it differs from bash.
+func evidenceLine(e evaluation, arg0 string, r, bash expand.Result, contrast, mvdan *expand.Result, engine string) string {
+	line := fmt.Sprintf("%s with %s: %s → %s", engineName(r), argv(arg0, e.c.Args), display(e.c), expand.FieldString(r))
+	if engine != "bash" {
+		line += fmt.Sprintf(" (bash: %s)", expand.FieldString(bash))
 	}
-	var out []expand.WordCase
-	add := func(setup, word string, args ...string) {
-		out = append(out, expand.WordCase{Setup: setup, Word: word, Arg0: arg0, Args: args})
+	if contrast != nil {
+		line += fmt.Sprintf(", while %s → %s", e.c.Contrast, expand.FieldString(*contrast))
 	}
-	switch d.Code {
-	case "QK5005":
-		// The expression is the shift count: try it with one argument too
-		// few. bash shifts nothing ("$#" unchanged), dash exits.
-		n, err := strconv.Atoi(d.Expr)
-		if err != nil || n < 1 || n > 64 {
-			return nil
-		}
-		args := make([]string, n-1)
-		for i := range args {
-			args[i] = fmt.Sprint(i + 1)
-		}
-		add("shift "+d.Expr, `"$#"`, args...)
-	case "QK5007":
-		add(d.Setup, d.Expr, "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
-	case "QK5008":
-		// The join of an assignment: compare the shells, with a non-space IFS.
-		add(join(d.Setup, "IFS=,; x="+d.Expr), `"$x"`, "a", "b c", "d")
-	default:
-		for _, v := range expand.SampleArgv {
-			add(d.Setup, d.Expr, v...)
-		}
+	if engine == "bash" && mvdan != nil && mvdan.Err == nil && !outcome(*mvdan).Same(outcome(r)) {
+		line += fmt.Sprintf("; mvdan.cc/sh gives %s, bash is trusted", expand.FieldString(*mvdan))
 	}
-	return out
+	return line
 }
 
-func join(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + "; " + b
-}
-
-// surprising decides whether a real shell's result shows what the rule
-// claims. other is bash's result for the same case (for POSIX findings), or
-// the quoted contrast's (QK5011).
-func surprising(code string, p probe, r expand.Result, other *expand.Result, arg0 string) bool {
-	bash := other
-	args := p.c.Args
-	switch code {
-	case "QK5001", "QK5004":
-		// "${@:0}" starts with $0; "${*:0}" joins it into the first field.
-		return len(r.Fields) > 0 && strings.HasPrefix(r.Fields[0], arg0)
-	case "QK5002":
-		// Every argument, where the last one was meant.
-		return len(args) > 1 && len(r.Fields) > 1
-	case "QK5003":
-		return len(args) > 0 && r.Status != 0 && strings.Contains(r.Stderr, "substring expression")
-	case "QK5005":
-		return r.Fields == nil && r.Status != 0 || slices.Equal(r.Fields, []string{fmt.Sprint(len(args))})
-	case "QK5006":
-		return bash != nil && !sameOutcome(r, *bash) && len(args) > 0
-	case "QK5007":
-		return len(r.Fields) == 1 && r.Fields[0] != "ten" && r.Fields[0] != "eleven" && r.Fields[0] != "twelve"
-	case "QK5008":
-		return bash != nil && !sameOutcome(r, *bash) || r.Engine == "bash" && slices.Equal(r.Fields, []string{"a b c d"})
-	case "QK5009":
-		return len(args) > 1 && len(r.Fields) == 1 && r.Fields[0] != strings.Join(args, " ")
-	case "QK5011":
-		// other is the quoted contrast's result here.
-		return bash != nil && bash.Err == nil && !slices.Equal(r.Fields, bash.Fields)
-	case "QK5012":
-		return len(args) > 1 && len(r.Fields) > 1
-	}
-	return false
-}
-
-func sameOutcome(a, b expand.Result) bool {
-	return slices.Equal(a.Fields, b.Fields) && (a.Fields != nil) == (b.Fields != nil) && (a.Status == 0) == (b.Status == 0)
-}
-
-func display(c expand.WordCase) string {
+func display(c analysis.Case) string {
 	if c.Setup == "" {
 		return c.Word
 	}

@@ -2,14 +2,17 @@ package confirm_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/quirkcheck/quirk/shellcheck"
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
 	"github.com/quirkcheck/quirk/shellcheck/confirm"
+	"github.com/quirkcheck/quirk/shellcheck/rules"
 )
 
 func requireShell(t *testing.T, name string) {
@@ -58,11 +61,11 @@ cd "$*"
 		"QK5011": `${@:2} → <b><c><d>, while "${@:2}" → <b c><d>`,
 		"QK5003": `"${@:1:-1}" → (error)`,
 		"QK5009": `IFS=:; "$*" → <a:b c:d>`,
-		"QK5008": `x="${@:-1}"; "$x" → <a b c d>`,
+		"QK5008": `IFS=,; x="${@:-1}"; y="${*:-1}"; "$x" → <a b c d>, while "$y" → <a,b c,d>`,
 	}
 	got := map[string]string{}
 	for _, d := range res.Diagnostics {
-		got[d.Code] = strings.Join(d.Evidence, " | ")
+		got[d.Code()] = strings.Join(d.Evidence, " | ")
 	}
 	for code, ev := range want {
 		if !strings.Contains(got[code], ev) {
@@ -85,7 +88,7 @@ func TestConfirmDash(t *testing.T) {
 	res := checkAndConfirm(t, "d.sh", "#!/bin/sh\nrest=\"${@:2}\"\nn=${#@}\nlast=\"${!#}\"\nshift 2\n")
 	var all []string
 	for _, d := range res.Diagnostics {
-		all = append(all, d.Code+": "+strings.Join(d.Evidence, " | "))
+		all = append(all, d.Code()+": "+strings.Join(d.Evidence, " | "))
 	}
 	joined := strings.Join(all, "\n")
 	for _, want := range []string{
@@ -106,9 +109,9 @@ func TestConfirmDropsUnproven(t *testing.T) {
 	requireShell(t, "bash")
 	src := []byte("#!/bin/bash\necho \"${@:1}\" \"${@:0}\"\n")
 	res := &shellcheck.Result{Filename: "t.sh", Src: src, Dialect: analysis.Bash, Diagnostics: []analysis.Diagnostic{
-		{Start: 17, End: 23, Code: "QK5001", Severity: analysis.Warning, Message: "false claim", Expr: `"${@:1}"`},
-		{Start: 26, End: 32, Code: "QK5001", Severity: analysis.Warning, Message: "true claim", Expr: `"${@:0}"`},
-		{Start: 0, End: 1, Code: "QK5010", Severity: analysis.Warning, Message: "nothing to run"},
+		{Start: 17, End: 23, Analyzer: rules.SliceZero, Severity: analysis.Warning, Message: "false claim", Expr: `"${@:1}"`},
+		{Start: 26, End: 32, Analyzer: rules.SliceZero, Severity: analysis.Warning, Message: "true claim", Expr: `"${@:0}"`},
+		{Start: 0, End: 1, Analyzer: rules.OldBash, Severity: analysis.Warning, Message: "nothing to run"},
 	}}
 	if err := confirm.Result(context.Background(), res); err != nil {
 		t.Fatal(err)
@@ -119,5 +122,48 @@ func TestConfirmDropsUnproven(t *testing.T) {
 	}
 	if strings.Join(msgs, ",") != "true claim,nothing to run" {
 		t.Errorf("kept %v", msgs)
+	}
+}
+
+// The script's own data never runs: a variable whose value is an array
+// subscript with a command substitution would run that command when bash
+// evaluates it as a slice offset (issue #8). The checker does not take it
+// for a constant, and --confirm refuses to evaluate a finding that relies
+// on it, saying so in the evidence.
+func TestConfirmNeverRunsScriptData(t *testing.T) {
+	requireShell(t, "bash")
+	marker := filepath.Join(t.TempDir(), "PWNED")
+	// The sandbox cannot write into the test's directory; a world-writable
+	// spot is what an attacker would aim at.
+	tmpMarker := fmt.Sprintf("/tmp/PWNED-quirk-%d", os.Getpid())
+	t.Cleanup(func() { os.Remove(tmpMarker) })
+	payload := fmt.Sprintf("a[$(touch %s %s)]", marker, tmpMarker)
+	src := fmt.Sprintf("#!/bin/bash\nn='%s'\necho \"${@:$n:1}\" ${@:$n:1} ${*:n}\n", payload)
+	res := checkAndConfirm(t, "attack.sh", src)
+	for _, d := range res.Diagnostics {
+		if len(d.Evidence) > 0 {
+			t.Errorf("%s confirmed from script data: %v", d.Code(), d.Evidence)
+		}
+		if !strings.Contains(d.Unconfirmed, "n, whose value is not a constant quirk proved") {
+			t.Errorf("%s: evidence does not say why it was not confirmed: %q", d.Code(), d.Unconfirmed)
+		}
+	}
+	if len(res.Diagnostics) == 0 {
+		t.Errorf("no finding on the unquoted slices: the attack never reached --confirm")
+	}
+	// A rule that passed the data on anyway (a bug) is refused too.
+	res = &shellcheck.Result{Filename: "t.sh", Src: []byte(src), Dialect: analysis.Bash, Diagnostics: []analysis.Diagnostic{
+		{Analyzer: rules.SliceZero, Message: "claim", Expr: `"${@:$n:1}"`, Setup: "n='" + payload + "'"},
+	}}
+	if err := confirm.Result(context.Background(), res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Diagnostics) != 1 || !strings.Contains(res.Diagnostics[0].Unconfirmed, "never evaluates the script's own data") {
+		t.Errorf("a setup carrying script data was not refused: %+v", res.Diagnostics)
+	}
+	for _, f := range []string{marker, tmpMarker} {
+		if _, err := os.Stat(f); err == nil {
+			t.Fatalf("%s exists: the script's data ran as code", f)
+		}
 	}
 }

@@ -98,8 +98,12 @@ func span(li *lineIndex, d analysis.Diagnostic) (position, position) {
 	return start, end
 }
 
-// message is the diagnostic text with its --confirm evidence, if any.
+// message is the diagnostic text with its --confirm evidence, if any, or
+// the reason --confirm could not evaluate it.
 func message(d analysis.Diagnostic) string {
+	if d.Unconfirmed != "" {
+		return d.Message + " [not confirmed: " + d.Unconfirmed + "]"
+	}
 	if len(d.Evidence) == 0 {
 		return d.Message
 	}

@@ -47,10 +47,9 @@ func writeJSON1(w io.Writer, results []*shellcheck.Result) error {
 		li := newLineIndex(r.Src)
 		for _, d := range r.Diagnostics {
 			start, end := span(li, d)
-			a := shellcheck.Lookup(d.Code)
 			c := json1Comment{
 				File: displayName(r), Line: start.Line, EndLine: end.Line, Column: start.Col, EndColumn: end.Col,
-				Level: d.Severity.String(), Code: a.Code(), Message: message(d),
+				Level: d.Severity.String(), Code: d.Analyzer.Code(), Message: message(d),
 			}
 			if fix := d.SafeFix(); fix != nil {
 				c.Fix = &json1Fix{Replacements: replacements(li, fix.Edits)}

@@ -134,11 +134,11 @@ func writeSARIF(w io.Writer, results []*shellcheck.Result, opts Options) error {
 			region := sarifRegion{StartLine: start.Line, StartColumn: start.Col, EndLine: end.Line, EndColumn: end.Col}
 			// The fingerprint ignores line numbers, so a finding keeps its
 			// identity when lines are added above it.
-			key := d.Code + "\x00" + strings.TrimSpace(string(li.line(start.Line)))
+			key := d.Code() + "\x00" + strings.TrimSpace(string(li.line(start.Line)))
 			occurrences[key]++
 			sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d", key, occurrences[key])))
 			res := sarifResult{
-				RuleID: d.Code, RuleIndex: ruleIndex[d.Code], Level: sarifLevel(d.Severity),
+				RuleID: d.Code(), RuleIndex: ruleIndex[d.Code()], Level: sarifLevel(d.Severity),
 				Message:             sarifText{Text: message(d)},
 				Locations:           []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uri}, Region: region}}},
 				PartialFingerprints: map[string]string{"primaryLocationLineHash": hex.EncodeToString(sum[:8]) + ":1"},

@@ -21,8 +21,8 @@ func writeTTY(w io.Writer, results []*shellcheck.Result, opts Options) error {
 		return "\x1b[" + code + "m" + s + "\x1b[0m"
 	}
 	colors := map[analysis.Severity]string{analysis.Error: "31", analysis.Warning: "33", analysis.Info: "32", analysis.Style: "32"}
-	seen := map[string]bool{}
-	var codes []string
+	seen := map[*analysis.Analyzer]bool{}
+	var checks []*analysis.Analyzer
 	for _, r := range results {
 		li := newLineIndex(r.Src)
 		for _, d := range r.Diagnostics {
@@ -39,12 +39,13 @@ func writeTTY(w io.Writer, results []*shellcheck.Result, opts Options) error {
 			}
 			// Tabs are shown as one space, so the column is the indent.
 			indent := strings.Repeat(" ", max(start.Col-1, 0))
-			fmt.Fprintf(bw, "%s%s\n", indent, paint(colors[d.Severity], fmt.Sprintf("%s %s (%s): %s", marker, d.Code, d.Severity, d.Message)))
-			if a := shellcheck.Lookup(d.Code); a != nil {
-				fmt.Fprintf(bw, "%s  Hint: %s\n", indent, a.Hint)
-			}
+			fmt.Fprintf(bw, "%s%s\n", indent, paint(colors[d.Severity], fmt.Sprintf("%s %s (%s): %s", marker, d.Code(), d.Severity, d.Message)))
+			fmt.Fprintf(bw, "%s  Hint: %s\n", indent, d.Analyzer.Hint)
 			for _, e := range d.Evidence {
 				fmt.Fprintf(bw, "%s  confirmed: %s\n", indent, e)
+			}
+			if d.Unconfirmed != "" {
+				fmt.Fprintf(bw, "%s  not confirmed: %s\n", indent, d.Unconfirmed)
 			}
 			for _, f := range d.Fixes {
 				if fixed, err := analysis.ApplyEdits(r.Src, f.Edits); err == nil {
@@ -56,17 +57,16 @@ func writeTTY(w io.Writer, results []*shellcheck.Result, opts Options) error {
 					fmt.Fprintf(bw, "%s  %s: %s:\n%s\n", indent, note, f.Message, expandTabs(li2.line(start.Line)))
 				}
 			}
-			if !seen[d.Code] {
-				seen[d.Code] = true
-				codes = append(codes, d.Code)
+			if !seen[d.Analyzer] {
+				seen[d.Analyzer] = true
+				checks = append(checks, d.Analyzer)
 			}
 		}
 	}
-	if len(codes) > 0 {
+	if len(checks) > 0 {
 		fmt.Fprintf(bw, "\nFor more information:\n")
-		for _, c := range codes {
-			a := shellcheck.Lookup(c)
-			fmt.Fprintf(bw, "  quirk explain %s -- %s\n", c, a.Title())
+		for _, a := range checks {
+			fmt.Fprintf(bw, "  quirk explain %s -- %s\n", a.ID, a.Title())
 		}
 	}
 	return bw.Flush()
@@ -88,7 +88,7 @@ func writeGCC(w io.Writer, results []*shellcheck.Result) error {
 			if d.Severity >= analysis.Info {
 				level = "note"
 			}
-			fmt.Fprintf(bw, "%s:%d:%d: %s: %s [%s]\n", displayName(r), p.Line, p.Col, level, message(d), d.Code)
+			fmt.Fprintf(bw, "%s:%d:%d: %s: %s [%s]\n", displayName(r), p.Line, p.Col, level, message(d), d.Code())
 		}
 	}
 	return bw.Flush()
@@ -110,7 +110,7 @@ func writeCheckstyle(w io.Writer, results []*shellcheck.Result) error {
 				sev = "info"
 			}
 			fmt.Fprintf(bw, "<error line='%d' column='%d' severity='%s' message='%s' source='quirk.%s' />\n",
-				p.Line, p.Col, sev, xmlAttr(message(d)), d.Code)
+				p.Line, p.Col, sev, xmlAttr(message(d)), d.Code())
 		}
 		fmt.Fprintf(bw, "</file>\n")
 	}

@@ -2,12 +2,13 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
 )
 
 // SliceZero reports positional slices that start at offset 0.
-var SliceZero = &analysis.Analyzer{
+var SliceZero = register(&analysis.Analyzer{
 	ID:       "QK5001",
 	Name:     "positional-slice-zero",
 	Severity: analysis.Warning,
@@ -27,10 +28,10 @@ Bad:
 Good:
     exec docker compose "$1"
     printf '%s\n' "$0" "$@"          # when $0 is really wanted, say so`,
-	Hint:        `start at 1 ("${@:1}", "$1"), or write "$0" explicitly if the script name is wanted`,
-	Confirmable: true,
-	Run:         runSliceZero,
-}
+	Hint:  `start at 1 ("${@:1}", "$1"), or write "$0" explicitly if the script name is wanted`,
+	Probe: sliceZeroProbe,
+	Run:   runSliceZero,
+})
 
 func runSliceZero(p *analysis.Pass) {
 	for _, ref := range p.Index.Lists {
@@ -72,4 +73,12 @@ func runSliceZero(p *analysis.Pass) {
 		}}
 		p.Report(d)
 	}
+}
+
+// The slice is shown to start with $0: its first field begins with the
+// script's name.
+var sliceZeroProbe = &analysis.Probe{Shows: startsWithArg0}
+
+func startsWithArg0(e *analysis.Evaluation) bool {
+	return len(e.Got.Fields) > 0 && strings.HasPrefix(e.Got.Fields[0], e.Arg0)
 }

@@ -10,7 +10,7 @@ import (
 
 // DefaultNotLast reports ${@:-N}, a default value mistaken for a negative
 // offset.
-var DefaultNotLast = &analysis.Analyzer{
+var DefaultNotLast = register(&analysis.Analyzer{
 	ID:       "QK5002",
 	Name:     "positional-default-not-last",
 	Severity: analysis.Warning,
@@ -26,10 +26,10 @@ Bad:
 Good:
     local filename="${@: -1}"
     for n in "${@:-1}"; do     # deliberate: the arguments, or 1 by default`,
-	Hint:        `for the last N arguments write "${@: -N}" with a space; for a default, quote it: "${@:-"N"}"`,
-	Confirmable: true,
-	Run:         runDefaultNotLast,
-}
+	Hint:  `for the last N arguments write "${@: -N}" with a space; for a default, quote it: "${@:-"N"}"`,
+	Probe: defaultNotLastProbe,
+	Run:   runDefaultNotLast,
+})
 
 func runDefaultNotLast(p *analysis.Pass) {
 	for _, ref := range p.Index.Lists {
@@ -84,3 +84,10 @@ func mustAtoi(s string) int {
 	}
 	return n
 }
+
+// With several arguments, the default operator gives every argument (one
+// field each, or one joined field for $*) where the offset written with a
+// space (the Contrast) gives only the last ones.
+var defaultNotLastProbe = &analysis.Probe{Shows: func(e *analysis.Evaluation) bool {
+	return len(e.Case.Args) > 1 && e.Contrast != nil && !e.Got.Same(*e.Contrast)
+}}

@@ -8,7 +8,7 @@ import (
 )
 
 // NegativeLength reports ${@:o:-n} and ${a[@]:o:-n}, runtime errors in bash.
-var NegativeLength = &analysis.Analyzer{
+var NegativeLength = register(&analysis.Analyzer{
 	ID:       "QK5003",
 	Name:     "list-slice-negative-length",
 	Severity: analysis.Error,
@@ -25,10 +25,10 @@ Bad:
 
 Good:
     exec "${@:1:$#-1}"`,
-	Hint:        `compute the length: "${@:1:$#-1}" for all but the last argument, "${a[@]:0:${#a[@]}-1}" for arrays`,
-	Confirmable: true,
-	Run:         runNegativeLength,
-}
+	Hint:  `compute the length: "${@:1:$#-1}" for all but the last argument, "${a[@]:0:${#a[@]}-1}" for arrays`,
+	Probe: negativeLengthProbe,
+	Run:   runNegativeLength,
+})
 
 func runNegativeLength(p *analysis.Pass) {
 	for _, ref := range p.Index.Lists {
@@ -47,7 +47,7 @@ func runNegativeLength(p *analysis.Pass) {
 			Message: fmt.Sprintf(`%s stops this line in bash with "substring expression < 0": negative lengths work on strings, not on %s`,
 				expr, listName(ref)),
 			Expr:  expr,
-			Setup: setupFor(p, sl.Offset, sl.Length),
+			Setup: arraySetup(ref, setupFor(p, sl.Offset, sl.Length)),
 		}
 		// The line always fails today, so computing the length from the
 		// count can only make it work: a safe fix when the offset is known.
@@ -78,3 +78,9 @@ func runNegativeLength(p *analysis.Pass) {
 		p.Report(d)
 	}
 }
+
+// bash stops the line with "substring expression < 0" although there are
+// arguments to slice.
+var negativeLengthProbe = &analysis.Probe{Shows: func(e *analysis.Evaluation) bool {
+	return len(e.Case.Args) > 0 && e.Got.Status != 0 && strings.Contains(e.Got.Stderr, "substring expression")
+}}

@@ -8,7 +8,7 @@ import (
 
 // NegativeOffset reports ${@: -N} where nothing makes sure there are N
 // arguments: with N-1 of them the slice starts at $0.
-var NegativeOffset = &analysis.Analyzer{
+var NegativeOffset = register(&analysis.Analyzer{
 	ID:       "QK5004",
 	Name:     "positional-negative-offset-reaches-zero",
 	Severity: analysis.Warning,
@@ -27,10 +27,10 @@ Bad:
 Good:
     (( $# >= 1 )) || usage
     last=${@: -1}`,
-	Hint:        `check the count first: (( $# >= N )) || usage`,
-	Confirmable: true,
-	Run:         runNegativeOffset,
-}
+	Hint:  `check the count first: (( $# >= N )) || usage`,
+	Probe: negativeOffsetProbe,
+	Run:   runNegativeOffset,
+})
 
 func runNegativeOffset(p *analysis.Pass) {
 	for _, ref := range p.Index.Lists {
@@ -66,3 +66,6 @@ func runNegativeOffset(p *analysis.Pass) {
 		})
 	}
 }
+
+// Like QK5001: the slice reaches back to $0.
+var negativeOffsetProbe = &analysis.Probe{Shows: startsWithArg0}

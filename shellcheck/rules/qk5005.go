@@ -2,13 +2,15 @@ package rules
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
 )
 
 // UncheckedShift reports "shift N" whose failure nobody looks at.
-var UncheckedShift = &analysis.Analyzer{
+var UncheckedShift = register(&analysis.Analyzer{
 	ID:   "QK5005",
 	Name: "unchecked-shift",
 	// Applies everywhere, with a message per dialect: bash goes on with the
@@ -29,10 +31,10 @@ Bad:
 Good:
     -o) out=${2:?-o needs a value}; shift 2 ;;
     shift 2 || usage`,
-	Hint:        `check the count first ((( $# >= N )) || usage) or the status (shift N || exit 1)`,
-	Confirmable: true,
-	Run:         runUncheckedShift,
-}
+	Hint:  `check the count first ((( $# >= N )) || usage) or the status (shift N || exit 1)`,
+	Probe: uncheckedShiftProbe,
+	Run:   runUncheckedShift,
+})
 
 func runUncheckedShift(p *analysis.Pass) {
 	for _, c := range p.Index.Calls {
@@ -87,4 +89,23 @@ func runUncheckedShift(p *analysis.Pass) {
 			}},
 		})
 	}
+}
+
+// The probe runs "shift N" with one argument too few: bash shifts nothing
+// ("$#" unchanged), dash exits.
+var uncheckedShiftProbe = &analysis.Probe{
+	Cases: func(d *analysis.Diagnostic) ([]analysis.Case, error) {
+		n, err := strconv.Atoi(d.Expr)
+		if err != nil || n < 1 || n > 64 {
+			return nil, fmt.Errorf("the shift count is not a constant quirk could prove")
+		}
+		args := make([]string, n-1)
+		for i := range args {
+			args[i] = strconv.Itoa(i + 1)
+		}
+		return []analysis.Case{{Setup: "shift " + d.Expr, Word: `"$#"`, Args: args}}, nil
+	},
+	Shows: func(e *analysis.Evaluation) bool {
+		return e.Got.Fields == nil && e.Got.Status != 0 || slices.Equal(e.Got.Fields, []string{strconv.Itoa(len(e.Case.Args))})
+	},
 }

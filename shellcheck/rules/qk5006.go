@@ -7,7 +7,7 @@ import (
 )
 
 // PosixPositional reports positional syntax that POSIX sh lacks.
-var PosixPositional = &analysis.Analyzer{
+var PosixPositional = register(&analysis.Analyzer{
 	ID:       "QK5006",
 	Name:     "posix-positional-syntax",
 	Severity: analysis.Error,
@@ -26,10 +26,10 @@ Bad:
 Good:
     #!/bin/sh
     shift; rest="$*"; eval "last=\${$#}"; n=$#`,
-	Hint:        `use shift, $#, and eval "last=\${$#}"; or switch the shebang to bash`,
-	Confirmable: true,
-	Run:         runPosixPositional,
-}
+	Hint:  `use shift, $#, and eval "last=\${$#}"; or switch the shebang to bash`,
+	Probe: posixPositionalProbe,
+	Run:   runPosixPositional,
+})
 
 func runPosixPositional(p *analysis.Pass) {
 	for _, ref := range p.Index.Params {
@@ -52,3 +52,8 @@ func runPosixPositional(p *analysis.Pass) {
 		p.Report(d)
 	}
 }
+
+// dash (the script's shell) and bash disagree on the same word.
+var posixPositionalProbe = &analysis.Probe{Shows: func(e *analysis.Evaluation) bool {
+	return len(e.Case.Args) > 0 && !e.Got.Same(e.Bash)
+}}

@@ -9,7 +9,7 @@ import (
 )
 
 // MultiDigit reports $10, which is ${1}0.
-var MultiDigit = &analysis.Analyzer{
+var MultiDigit = register(&analysis.Analyzer{
 	ID:       "QK5007",
 	Name:     "positional-multi-digit",
 	Severity: analysis.Warning,
@@ -25,10 +25,10 @@ Bad:
 Good:
     tenth=${10}
     padded=${1}0     # if $1 then a literal 0 was meant`,
-	Hint:        `write ${10} for the tenth argument, or ${1}0 to keep today's meaning explicitly`,
-	Confirmable: true,
-	Run:         runMultiDigit,
-}
+	Hint:  `write ${10} for the tenth argument, or ${1}0 to keep today's meaning explicitly`,
+	Probe: multiDigitProbe,
+	Run:   runMultiDigit,
+})
 
 func runMultiDigit(p *analysis.Pass) {
 	for _, ref := range p.Index.Params {
@@ -75,3 +75,12 @@ func partsAround(ref *analysis.ParamRef) []syntax.WordPart {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// With twelve arguments, $10 is "$1" followed by 0, not the tenth.
+var multiDigitProbe = &analysis.Probe{
+	Args: [][]string{{"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}},
+	Shows: func(e *analysis.Evaluation) bool {
+		f := e.Got.Fields
+		return len(f) == 1 && f[0] != "ten" && f[0] != "eleven" && f[0] != "twelve"
+	},
+}

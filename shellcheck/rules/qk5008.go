@@ -8,7 +8,7 @@ import (
 )
 
 // ListToScalar reports $@ assigned to a scalar.
-var ListToScalar = &analysis.Analyzer{
+var ListToScalar = register(&analysis.Analyzer{
 	ID:       "QK5008",
 	Name:     "list-assigned-to-scalar",
 	Severity: analysis.Warning,
@@ -25,10 +25,10 @@ Bad:
 Good:
     all="$*"                 # joined with the first IFS character everywhere
     args=("$@")              # bash: keep them apart`,
-	Hint:        `write "$*" for a joined string, or an array args=("$@") to keep the arguments apart`,
-	Confirmable: true,
-	Run:         runListToScalar,
-}
+	Hint:  `write "$*" for a joined string, or an array args=("$@") to keep the arguments apart`,
+	Probe: listToScalarProbe,
+	Run:   runListToScalar,
+})
 
 func runListToScalar(p *analysis.Pass) {
 	ifsChanged := false
@@ -42,6 +42,13 @@ func runListToScalar(p *analysis.Pass) {
 		}
 		at := ref.IsList() && ref.Name() == "@" || ref.IsArrayAll() && ref.Exp.Index.(*syntax.Word).Lit() == "@"
 		if !at || singleElement(p, e) {
+			continue
+		}
+		if e.Slice != nil && ref.Quote != nil && (p.Dialect == analysis.Bash || p.Dialect == analysis.Unknown) {
+			// bash (5.2.15, measured) joins a quoted slice such as
+			// x="${@:2}" with the first IFS character, exactly as "${*:2}":
+			// nothing to warn about in a bash script. Unquoted, x=${@:2}
+			// still joins with a space.
 			continue
 		}
 		star := offset(e.Param)
@@ -66,11 +73,13 @@ func runListToScalar(p *analysis.Pass) {
 				p.Text(e), ref.Assign.Name.Value, starVersion(p, e), ref.Assign.Name.Value, p.Text(e))
 		}
 		p.Report(analysis.Diagnostic{
-			Start:   offset(e),
-			End:     end(e),
-			Message: msg,
-			Expr:    `"` + p.Text(e) + `"`,
-			Fixes:   []analysis.SuggestedFix{fix},
+			Start:    offset(e),
+			End:      end(e),
+			Message:  msg,
+			Expr:     exprOf(p, ref),
+			Contrast: quoteLike(ref, starVersion(p, e)),
+			Setup:    arraySetup(ref, setupFor(p, sliceExprs(e)...)),
+			Fixes:    []analysis.SuggestedFix{fix},
 		})
 	}
 }
@@ -106,4 +115,19 @@ func starVersion(p *analysis.Pass, e *syntax.ParamExp) string {
 		}
 	}
 	return text
+}
+
+// The probe assigns the expression and its "$*" twin (the Contrast) with a
+// non-space IFS. The finding is borne out only when the evidence shows the
+// trap: the script's shell joins the two differently, or bash and the
+// script's shell disagree. bash 5.2 joins x="${@:2}" with the first IFS
+// character, like "${*:2}", so such a finding is not confirmed there.
+var listToScalarProbe = &analysis.Probe{
+	Cases: func(d *analysis.Diagnostic) ([]analysis.Case, error) {
+		setup := joinSetup(d.Setup, "IFS=,; x="+d.Expr+"; y="+d.Contrast)
+		return []analysis.Case{{Setup: setup, Word: `"$x"`, Contrast: `"$y"`, Args: []string{"a", "b c", "d"}}}, nil
+	},
+	Shows: func(e *analysis.Evaluation) bool {
+		return e.Contrast != nil && !e.Got.Same(*e.Contrast) || !e.Got.Same(e.Bash)
+	},
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
 	"mvdan.cc/sh/v3/syntax"
@@ -10,7 +11,7 @@ import (
 
 // JoinedPath reports "$*" joined with a changed IFS where one word is used
 // as a command or a path.
-var JoinedPath = &analysis.Analyzer{
+var JoinedPath = register(&analysis.Analyzer{
 	ID:       "QK5009",
 	Name:     "star-joined-with-changed-ifs",
 	Severity: analysis.Warning,
@@ -30,10 +31,10 @@ Bad:
 Good:
     cd "$1"
     (IFS=,; printf '%s\n' "$*")`,
-	Hint:        `pass the arguments separately with "$@", or reset IFS (IFS=$' \t\n') before using "$*"`,
-	Confirmable: true,
-	Run:         runJoinedPath,
-}
+	Hint:  `pass the arguments separately with "$@", or reset IFS (IFS=$' \t\n') before using "$*"`,
+	Probe: joinedPathProbe,
+	Run:   runJoinedPath,
+})
 
 // pathCommands take file names; a joined "$*" as their argument is a path.
 var pathCommands = map[string]bool{
@@ -112,3 +113,18 @@ func shellQuote(s string) string {
 	}
 	return q
 }
+
+// After IFS=… the arguments come out as one word that is not what a space
+// would have joined; after a prefix assignment (no setup), they come out
+// joined with spaces although the line sets IFS.
+var joinedPathProbe = &analysis.Probe{Shows: func(e *analysis.Evaluation) bool {
+	args, f := e.Case.Args, e.Got.Fields
+	if len(args) < 2 || len(f) != 1 {
+		return false
+	}
+	spaced := f[0] == strings.Join(args, " ")
+	if e.Case.Setup == "" {
+		return spaced
+	}
+	return !spaced
+}}

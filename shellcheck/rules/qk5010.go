@@ -8,7 +8,7 @@ import (
 
 // OldBash reports positional and slice syntax that older bash versions read
 // differently. It runs only when a target version is given.
-var OldBash = &analysis.Analyzer{
+var OldBash = register(&analysis.Analyzer{
 	ID:       "QK5010",
 	Name:     "old-bash-version-trap",
 	Severity: analysis.Warning,
@@ -29,7 +29,7 @@ Good:
     name=${file%???}`,
 	Hint: `write it in a form every targeted bash reads the same way, or raise --target-bash`,
 	Run:  runOldBash,
-}
+})
 
 func runOldBash(p *analysis.Pass) {
 	target := p.TargetBash

@@ -2,13 +2,14 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
 	"mvdan.cc/sh/v3/syntax"
 )
 
 // UnquotedList reports unquoted $@, $* and their slices.
-var UnquotedList = &analysis.Analyzer{
+var UnquotedList = register(&analysis.Analyzer{
 	ID:       "QK5011",
 	Name:     "unquoted-positional-list",
 	Severity: analysis.Warning,
@@ -24,10 +25,10 @@ Bad:
 
 Good:
     exec cmd "${@:2}"`,
-	Hint:        `quote it: "$@" or "${@:2}" passes each argument as it came`,
-	Confirmable: true,
-	Run:         runUnquotedList,
-}
+	Hint:  `quote it: "$@" or "${@:2}" passes each argument as it came`,
+	Probe: unquotedListProbe,
+	Run:   runUnquotedList,
+})
 
 func runUnquotedList(p *analysis.Pass) {
 	for _, ref := range p.Index.Lists {
@@ -76,3 +77,8 @@ func quotedAt(p *analysis.Pass, e *syntax.ParamExp) string {
 	}
 	return string(text)
 }
+
+// Unquoted, the words differ from the quoted form's (the Contrast).
+var unquotedListProbe = &analysis.Probe{Shows: func(e *analysis.Evaluation) bool {
+	return e.Contrast != nil && !slices.Equal(e.Got.Fields, e.Contrast.Fields)
+}}

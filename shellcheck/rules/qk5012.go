@@ -7,7 +7,7 @@ import (
 )
 
 // GluedList reports "x$@y".
-var GluedList = &analysis.Analyzer{
+var GluedList = register(&analysis.Analyzer{
 	ID:       "QK5012",
 	Name:     "text-glued-to-list",
 	Severity: analysis.Warning,
@@ -23,10 +23,10 @@ Bad:
 Good:
     cmd "--files=$*"          # one word
     cmd "${@/#/--file=}"      # bash: a prefix on each argument`,
-	Hint:        `write "x$*y" for one word, or "${@/#/x}" (bash) to prefix each argument`,
-	Confirmable: true,
-	Run:         runGluedList,
-}
+	Hint:  `write "x$*y" for one word, or "${@/#/x}" (bash) to prefix each argument`,
+	Probe: gluedListProbe,
+	Run:   runGluedList,
+})
 
 func runGluedList(p *analysis.Pass) {
 	for _, ref := range p.Index.Lists {
@@ -56,7 +56,13 @@ func runGluedList(p *analysis.Pass) {
 			End:   end(ref.Word),
 			Message: fmt.Sprintf(`in %s the text sticks to the first and last argument only, not to each one; write it with %s for one word, or use "${%s/#/prefix}" to prefix each argument`,
 				word, starVersion(p, e), paramHead(ref)),
-			Expr: word,
+			Expr:  word,
+			Setup: arraySetup(ref, ""),
 		})
 	}
 }
+
+// Several arguments stay several words, so the text sticks to the ends only.
+var gluedListProbe = &analysis.Probe{Shows: func(e *analysis.Evaluation) bool {
+	return len(e.Case.Args) > 1 && len(e.Got.Fields) > 1
+}}

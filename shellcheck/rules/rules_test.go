@@ -12,15 +12,12 @@ import (
 )
 
 // TestRules runs each rule over testdata/<id>/, where every file mixes the
-// findings it must report with the look-alikes it must leave alone.
+// findings it must report with the look-alikes it must leave alone (settings
+// a rule needs, such as a bash target, come from a .quirkrc there).
 func TestRules(t *testing.T) {
-	for _, a := range rules.All {
+	for _, a := range rules.All() {
 		t.Run(a.ID, func(t *testing.T) {
-			opts := shellcheck.Options{}
-			if a == rules.OldBash {
-				opts.TargetBash = 302 // macOS's /bin/bash
-			}
-			checktest.Run(t, filepath.Join("testdata", strings.ToLower(a.ID)), a, opts)
+			checktest.Run(t, filepath.Join("testdata", strings.ToLower(a.ID)), a, shellcheck.Options{})
 		})
 	}
 }
@@ -29,9 +26,18 @@ func TestRegistryIsValid(t *testing.T) {
 	if err := analysis.Validate(shellcheck.Registry()); err != nil {
 		t.Fatal(err)
 	}
-	for i, a := range rules.All {
-		if i > 0 && rules.All[i-1].ID >= a.ID {
+	for _, a := range shellcheck.Registry() {
+		if a.URL != analysis.DocURL(a.ID) {
+			t.Errorf("%s: URL %q, want its documentation page %s", a.ID, a.URL, analysis.DocURL(a.ID))
+		}
+	}
+	all := rules.All()
+	for i, a := range all {
+		if i > 0 && all[i-1].ID >= a.ID {
 			t.Errorf("rules.All is not in ID order at %s", a.ID)
+		}
+		if a.URL != analysis.DocURL(a.ID) {
+			t.Errorf("%s: URL %q, want its documentation page", a.ID, a.URL)
 		}
 	}
 }

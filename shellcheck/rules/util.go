@@ -1,29 +1,34 @@
 // Package rules holds quirk's checks, one analyzer per file, each with a
-// stable QK code. All lists them in ID order.
+// stable QK code and its own --confirm probe. Each file registers its
+// analyzer, so adding a rule is one file plus its testdata; All lists them
+// in ID order.
 package rules
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// All is every rule, in ID order.
-var All = []*analysis.Analyzer{
-	SliceZero,
-	DefaultNotLast,
-	NegativeLength,
-	NegativeOffset,
-	UncheckedShift,
-	PosixPositional,
-	MultiDigit,
-	ListToScalar,
-	JoinedPath,
-	OldBash,
-	UnquotedList,
-	GluedList,
+var registered []*analysis.Analyzer
+
+// register adds a rule to All and points its URL at its documentation page.
+// Every rule file calls it for its own analyzer.
+func register(a *analysis.Analyzer) *analysis.Analyzer {
+	a.URL = analysis.DocURL(a.ID)
+	registered = append(registered, a)
+	return a
+}
+
+// All returns every rule, in ID order.
+func All() []*analysis.Analyzer {
+	all := slices.Clone(registered)
+	slices.SortFunc(all, func(a, b *analysis.Analyzer) int { return strings.Compare(a.ID, b.ID) })
+	return all
 }
 
 var (
@@ -45,6 +50,14 @@ func exprOf(p *analysis.Pass, ref *analysis.ParamRef) string {
 	return text
 }
 
+// quoteLike quotes text the way exprOf quotes ref's expansion.
+func quoteLike(ref *analysis.ParamRef, text string) string {
+	if ref.Quote != nil {
+		return `"` + text + `"`
+	}
+	return text
+}
+
 // listName is "$@" or "$*" for messages.
 func listName(ref *analysis.ParamRef) string {
 	if ref.IsArrayAll() {
@@ -54,7 +67,10 @@ func listName(ref *analysis.ParamRef) string {
 }
 
 // setupFor returns "a=1; b=2" for the constants an expression relies on, so
-// that --confirm evaluates it the way the script would.
+// that --confirm evaluates it the way the script would. Only integer
+// constants the index proved are set: the script's other data never reaches
+// a shell (bash evaluates a variable's value as arithmetic, and
+// n='a[$(cmd)]' would run cmd).
 func setupFor(p *analysis.Pass, exprs ...syntax.ArithmExpr) string {
 	var parts []string
 	seen := map[string]bool{}
@@ -72,13 +88,9 @@ func setupFor(p *analysis.Pass, exprs ...syntax.ArithmExpr) string {
 			case *syntax.Lit:
 				name = n.Value
 			}
-			if v, ok := p.Index.Const(name); ok && syntax.ValidName(name) && !seen[name] {
+			if v, ok := p.Index.IntConst(name); ok && syntax.ValidName(name) && !seen[name] {
 				seen[name] = true
-				q, err := syntax.Quote(v, syntax.LangBash)
-				if err != nil {
-					q = "''"
-				}
-				parts = append(parts, name+"="+q)
+				parts = append(parts, name+"="+strconv.Itoa(v))
 			}
 			return true
 		})
@@ -117,4 +129,33 @@ func replaceIn(p *analysis.Pass, ref *analysis.ParamRef, node syntax.Node, text 
 		return `"` + out + `"`
 	}
 	return out
+}
+
+// arraySetup prepends, for an expansion of an array, a definition of that
+// array from the probe's arguments (a=("$@")), so that --confirm evaluates
+// array findings on elements it chose instead of an unset name.
+func arraySetup(ref *analysis.ParamRef, setup string) string {
+	if !ref.IsArrayAll() || ref.Exp.Param == nil {
+		return setup
+	}
+	return joinSetup(ref.Exp.Param.Value+`=("$@")`, setup)
+}
+
+// joinSetup joins two setup scripts with "; ".
+func joinSetup(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
+}
+
+// sliceExprs are the offset and length of e's slice, if any.
+func sliceExprs(e *syntax.ParamExp) []syntax.ArithmExpr {
+	if e.Slice == nil {
+		return nil
+	}
+	return []syntax.ArithmExpr{e.Slice.Offset, e.Slice.Length}
 }

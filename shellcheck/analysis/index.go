@@ -21,7 +21,7 @@ const (
 	CtxRedirect         // a redirection target
 	CtxCase             // the word of a case statement or a pattern
 	CtxList             // the word list of a for or select loop
-	CtxHeredoc          // the body of a here-document
+	CtxHeredoc          // the body of a here-document, or a here-string
 )
 
 // ParamRef is one parameter expansion with what the rules need to know about
@@ -122,6 +122,7 @@ type Index struct {
 	// Errexit is set when the script turns on "set -e" at its top level or in
 	// its shebang, so a failing shift stops it instead of going on.
 	Errexit bool
+	guardFacts
 
 	assignCount map[string]int
 	constValue  map[string]string
@@ -210,6 +211,8 @@ func NewIndex(f *syntax.File, src []byte) *Index {
 	if bytesHasShebangFlag(src, 'e') {
 		ix.Errexit = true
 	}
+	ix.Nounset = bytesHasShebangFlag(src, 'u')
+	ix.Noglob = bytesHasShebangFlag(src, 'f')
 	var stack []syntax.Node
 	syntax.Walk(f, func(n syntax.Node) bool {
 		if n == nil {
@@ -219,6 +222,7 @@ func NewIndex(f *syntax.File, src []byte) *Index {
 		switch n := n.(type) {
 		case *syntax.ParamExp:
 			ix.addParam(n, stack)
+			ix.notePositionalUse(n, stack)
 			if n.Param != nil && n.Exp != nil && isDigits(n.Param.Value) {
 				// ${2:?usage} and ${2?usage} stop the script without $2.
 				if n.Exp.Op == syntax.ErrorUnset || n.Exp.Op == syntax.ErrorUnsetOrNull {
@@ -233,6 +237,7 @@ func NewIndex(f *syntax.File, src []byte) *Index {
 		case *syntax.Assign:
 			ix.addAssign(n, stack)
 		case *syntax.DeclClause:
+			ix.noteDecl(n)
 			for _, a := range n.Args {
 				if a.Name != nil && a.Value == nil && a.Array == nil && n.Variant.Value != "export" && n.Variant.Value != "readonly" {
 					ix.changed(a.Name.Value) // "local x" resets x
@@ -262,6 +267,7 @@ func NewIndex(f *syntax.File, src []byte) *Index {
 		stack = append(stack, n)
 		return true
 	})
+	ix.finishGuards()
 	return ix
 }
 
@@ -288,6 +294,9 @@ func (ix *Index) addAssign(a *syntax.Assign, stack []syntax.Node) {
 	}
 	name := a.Name.Value
 	ix.assignCount[name]++
+	if a.Array != nil || a.Index != nil {
+		ix.noteArray(name)
+	}
 	if n, ok := positionalWord(a.Value); ok {
 		ix.positionalAlias[name] = n
 	} else {
@@ -387,7 +396,9 @@ func (ix *Index) addParam(pe *syntax.ParamExp, stack []syntax.Node) {
 		case *syntax.Redirect:
 			if ref.Context == CtxOther {
 				ref.Context = CtxRedirect
-				if n.Hdoc != nil && posWithin(pe, n.Hdoc) {
+				// A here-string (<<<"$*") is data, like a here-document body,
+				// not a file name.
+				if n.Hdoc != nil && posWithin(pe, n.Hdoc) || n.Op == syntax.WordHdoc {
 					ref.Context = CtxHeredoc
 				}
 			}
@@ -514,14 +525,22 @@ func (ix *Index) addCall(call *syntax.CallExpr, stack []syntax.Node) {
 	switch ref.Name {
 	case "set":
 		ix.addSet(call, stack)
+		ix.noteOptions(call.Args[1:], ref.Func == nil)
+	case "shopt":
+		ix.noteShopt(call.Args[1:], ref.Func == nil)
 	case "eval":
-		// eval set -- "$(getopt …)": getopt has made sure every option
-		// that takes a value has one, so the count is the script's to trust.
-		if len(call.Args) > 2 && call.Args[1].Lit() == "set" {
+		// eval set -- "$(getopt …)", or eval "set -- $PARSED" after
+		// PARSED=$(getopt …): getopt has made sure every option that takes
+		// a value has one, so the count is the script's to trust.
+		if len(call.Args) > 2 && call.Args[1].Lit() == "set" || len(call.Args) > 1 && evalsSet(call.Args[1]) {
 			ix.CountChecks = append(ix.CountChecks, newCheck(int(call.Pos().Offset()), stack, Unbounded))
 		}
 	case "[", "test":
 		ix.addBracketCount(call, stack)
+	case "read", "mapfile", "readarray":
+		ix.noteArrayCall(call, ref.Name)
+	}
+	switch ref.Name {
 	case "read", "getopts", "unset", "mapfile", "readarray", "printf", "let", "export", "declare", "typeset", "local":
 		for _, a := range call.Args[1:] {
 			if l := a.Lit(); syntax.ValidName(l) {
@@ -624,10 +643,9 @@ func isDollarHash(w *syntax.Word) bool {
 func (ix *Index) addBracketCount(call *syntax.CallExpr, stack []syntax.Node) {
 	args := call.Args
 	for i, a := range args {
-		if i > 0 && (args[i-1].Lit() == "-z" || args[i-1].Lit() == "-n") {
-			if n, ok := ix.positionalOrAlias(a); ok {
-				ix.CountChecks = append(ix.CountChecks, newCheck(int(call.Pos().Offset()), stack, n))
-			}
+		if i > 0 {
+			// [ -z "$2" ], [ -d "$2" ], [ "${3}" = flash ]
+			ix.textGuard(call.Pos(), a, stack)
 		}
 		if !isDollarHash(a) {
 			continue
@@ -652,13 +670,16 @@ func (ix *Index) addTestCount(x syntax.TestExpr, stack []syntax.Node) {
 	syntax.Walk(x, func(n syntax.Node) bool {
 		switch n := n.(type) {
 		case *syntax.UnaryTest:
-			if w, ok := n.X.(*syntax.Word); ok && (n.Op == syntax.TsEmpStr || n.Op == syntax.TsNempStr) {
-				if k, ok := ix.positionalOrAlias(w); ok {
-					ix.CountChecks = append(ix.CountChecks, newCheck(int(n.OpPos.Offset()), stack, k))
-				}
+			if w, ok := n.X.(*syntax.Word); ok {
+				ix.textGuard(n.OpPos, w, stack) // [[ -n $2 ]], [[ -d $2 ]]
 			}
 		case *syntax.BinaryTest:
 			ix.addComparison(n.OpPos, n.X, n.Y, n.Op.String(), stack)
+			for _, side := range []syntax.TestExpr{n.X, n.Y} {
+				if w, ok := side.(*syntax.Word); ok {
+					ix.textGuard(n.OpPos, w, stack) // [[ $2 == /* ]]
+				}
+			}
 		}
 		return true
 	})

@@ -23,7 +23,9 @@ script goes on with the same arguments (an option loop doing "shift 2" for
 "-o value" never ends when -o comes last); dash prints "can't shift that many"
 and exits the script; ksh93 and mksh exit too; zsh returns 1. quirk reports a
 "shift N" (N of 2 or more, or unknown) when its status is not checked, errexit
-is off, and no earlier test of $# (or "${N:?}") guarantees N arguments.
+is off, and no earlier test of $# (or "${N:?}", a test of "$N", or a read
+of "$N" under set -u) guarantees N arguments. Outside a loop, a shift in a
+function is reported only when a call in the file passes too few arguments.
 
 Bad:
     -o) out=$2; shift 2 ;;
@@ -50,6 +52,16 @@ func runUncheckedShift(p *analysis.Pass) {
 		}
 		n, known := p.EvalConst(arg)
 		minArgs := p.Index.MinArgs(c.Func, offset(c.Call))
+		if c.Loop != nil {
+			// An option loop: the same finding whatever the callers pass,
+			// so twin loops in twin functions are treated alike.
+			minArgs = p.Index.MinChecked(c.Func, offset(c.Call))
+		} else if _, _, called := p.Index.CallArity(c.Func); c.Func != nil && !called {
+			// A library function whose callers are elsewhere (a sourced
+			// file, a test body in a string) cannot be proved to get too
+			// few arguments.
+			continue
+		}
 		if known && (n <= 1 || minArgs >= n) || !known && minArgs > 0 {
 			continue
 		}

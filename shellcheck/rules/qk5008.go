@@ -51,6 +51,9 @@ func runListToScalar(p *analysis.Pass) {
 			// still joins with a space.
 			continue
 		}
+		if ref.IsArrayAll() && p.Index.ScalarOnly(e.Param.Value) {
+			continue // ${tmp[@]} of a name only ever scalar is that one value
+		}
 		star := offset(e.Param)
 		if ref.IsArrayAll() {
 			star = offset(e.Index)

@@ -31,6 +31,10 @@ Good:
 })
 
 func runUnquotedList(p *analysis.Pass) {
+	globbing := "and expands globs in them"
+	if p.Index.Noglob {
+		globbing = "(set -f is on, so they are not globbed, but an argument with a space still becomes two)"
+	}
 	for _, ref := range p.Index.Lists {
 		e := ref.Exp
 		if !ref.IsList() || ref.Quote != nil || ref.Nested || e.Length || e.Excl {
@@ -48,7 +52,7 @@ func runUnquotedList(p *analysis.Pass) {
 		d := analysis.Diagnostic{
 			Start:    offset(e),
 			End:      end(e),
-			Message:  fmt.Sprintf(`unquoted %s splits every argument again on IFS and expands globs in them; write "%s"`, text, quotedAt(p, e)),
+			Message:  fmt.Sprintf(`unquoted %s splits every argument again on IFS %s; write "%s"`, text, globbing, quotedAt(p, e)),
 			Expr:     text,
 			Contrast: `"` + quotedAt(p, e) + `"`,
 		}

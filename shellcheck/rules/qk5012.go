@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // GluedList reports "x$@y".
@@ -29,6 +30,7 @@ Good:
 })
 
 func runGluedList(p *analysis.Pass) {
+	reported := map[*syntax.Word]bool{}
 	for _, ref := range p.Index.Lists {
 		e := ref.Exp
 		if ref.Quote == nil || ref.Nested || e.Length || e.Excl {
@@ -45,11 +47,24 @@ func runGluedList(p *analysis.Pass) {
 		if len(ref.Quote.Parts) < 2 && (ref.Word == nil || len(ref.Word.Parts) < 2) {
 			continue
 		}
-		// echo joins its arguments with spaces, so echo "x$@y" prints what
-		// echo "x$*y" would: the glue is invisible there.
-		if ref.Call != nil && ref.ArgPos > 0 && ref.Call.Args[0].Lit() == "echo" {
+		if ref.Call != nil && ref.ArgPos == 0 {
+			// _cmd_"$@" builds a command name from the first argument
+			// (the dispatch idiom): sticking to the first one is the point.
 			continue
 		}
+		// echo and eval join their arguments with spaces, and so does a
+		// function here that only uses them joined (die() { echo "$*"; }),
+		// so "x$@y" there gives what "x$*y" would: the glue is invisible.
+		if ref.Call != nil && ref.ArgPos > 0 {
+			switch name := ref.Call.Args[0].Lit(); {
+			case name == "echo" || name == "eval" || p.Index.JoinsArgs(name):
+				continue
+			}
+		}
+		if reported[ref.Word] {
+			continue // "${a[@]}-${b[@]}": one word, one finding
+		}
+		reported[ref.Word] = true
 		word := p.Text(ref.Word)
 		p.Report(analysis.Diagnostic{
 			Start: offset(ref.Word),

@@ -1,0 +1,243 @@
+package analysis
+
+import (
+	"strconv"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Facts about guards and shell options that real code relies on, gathered
+// during NewIndex's walk. Each was a false positive in a corpus of public
+// scripts before it was known here.
+
+// guardFacts is the part of the Index this file fills in.
+type guardFacts struct {
+	// Nounset is set when the script turns on "set -u" at its top level or
+	// in its shebang: then reading "$2" stops the script when there is no
+	// $2, so after x="$2" the script has made sure of two arguments.
+	Nounset bool
+	// Noglob is set by "set -f" at the top level (or in the shebang):
+	// unquoted expansions are still split but no longer globbed.
+	Noglob bool
+	// positionalUses are the plain $N reads, which count as checks when
+	// Nounset turns out to be on (set -u may come anywhere at the top level).
+	positionalUses []CountCheck
+	// arrays holds every name ever given an array value: a=( … ), a[i]=…,
+	// a+=( … ), declare -a/-A, read -a, mapfile.
+	arrays map[string]bool
+	// joiners are the functions whose arguments only ever reach a joined
+	// word: die() { echo "error: $*"; }. Text glued to "$@" in a call to
+	// one changes nothing.
+	joiners map[string]bool
+}
+
+// ScalarOnly reports whether name is assigned in the file and never given an
+// array value there: ${name[@]} of it is that one value. A name the file
+// never assigns (set by a sourced file) is not known to be a scalar.
+func (ix *Index) ScalarOnly(name string) bool { return ix.assignCount[name] > 0 && !ix.arrays[name] }
+
+// JoinsArgs reports whether the function called name (defined in this file)
+// only uses its arguments joined into one word, as echo does.
+func (ix *Index) JoinsArgs(name string) bool { return ix.joiners[name] }
+
+// noteOptions records set -u, set -f and errexit from "set" and "shopt -o".
+func (ix *Index) noteOptions(args []*syntax.Word, topLevel bool) {
+	if !topLevel {
+		return
+	}
+	for i, a := range args {
+		l := a.Lit()
+		if strings.HasPrefix(l, "-") && !strings.HasPrefix(l, "--") && l != "-o" {
+			flags := l[1:]
+			if strings.ContainsRune(flags, 'o') && i+1 < len(args) {
+				ix.noteOptionName(args[i+1].Lit())
+			}
+			if strings.ContainsRune(flags, 'u') {
+				ix.Nounset = true
+			}
+			if strings.ContainsRune(flags, 'f') {
+				ix.Noglob = true
+			}
+			if strings.ContainsRune(flags, 'e') {
+				ix.Errexit = true
+			}
+		}
+		if l == "-o" && i+1 < len(args) {
+			ix.noteOptionName(args[i+1].Lit())
+		}
+	}
+}
+
+func (ix *Index) noteOptionName(name string) {
+	switch name {
+	case "errexit":
+		ix.Errexit = true
+	case "nounset":
+		ix.Nounset = true
+	case "noglob":
+		ix.Noglob = true
+	}
+}
+
+// noteShopt handles "shopt -os errexit" (shopt -o sets set -o options).
+func (ix *Index) noteShopt(args []*syntax.Word, topLevel bool) {
+	hasO, hasS := false, false
+	for _, a := range args {
+		l := a.Lit()
+		if strings.HasPrefix(l, "-") {
+			hasO = hasO || strings.ContainsRune(l, 'o')
+			hasS = hasS || strings.ContainsRune(l, 's')
+		}
+	}
+	if !hasO || !hasS || !topLevel {
+		return
+	}
+	for _, a := range args {
+		ix.noteOptionName(a.Lit())
+	}
+}
+
+// notePositionalUse remembers a plain "$N" read for the set -u guard.
+func (ix *Index) notePositionalUse(pe *syntax.ParamExp, stack []syntax.Node) {
+	if pe.Param == nil || pe.Exp != nil || pe.Length || pe.Excl || pe.Slice != nil || pe.Repl != nil || !isDigits(pe.Param.Value) {
+		return
+	}
+	k, err := strconv.Atoi(pe.Param.Value)
+	if err != nil || k == 0 {
+		return
+	}
+	// Inside arithmetic or [[ ]] the read still aborts under set -u.
+	ix.positionalUses = append(ix.positionalUses, newCheck(int(pe.End().Offset()), stack, k))
+}
+
+// finishGuards runs after the walk.
+func (ix *Index) finishGuards() {
+	if ix.Nounset {
+		ix.CountChecks = append(ix.CountChecks, ix.positionalUses...)
+	}
+	ix.positionalUses = nil
+	ix.findJoiners()
+}
+
+// noteArray records names given array values.
+func (ix *Index) noteArray(name string) {
+	if ix.arrays == nil {
+		ix.arrays = map[string]bool{}
+	}
+	ix.arrays[name] = true
+}
+
+func (ix *Index) noteArrayCall(call *syntax.CallExpr, name string) {
+	args := call.Args[1:]
+	switch name {
+	case "mapfile", "readarray":
+		if len(args) > 0 {
+			if l := args[len(args)-1].Lit(); syntax.ValidName(l) {
+				ix.noteArray(l)
+			} else {
+				ix.noteArray("MAPFILE")
+			}
+		}
+	case "read":
+		for i, a := range args {
+			if l := a.Lit(); strings.HasPrefix(l, "-") && strings.ContainsRune(l, 'a') && !strings.ContainsRune(l[1:], '-') {
+				// read -a name, read -ra name
+				if strings.HasSuffix(l, "a") && i+1 < len(args) {
+					ix.noteArray(args[i+1].Lit())
+				}
+			}
+		}
+	}
+}
+
+func (ix *Index) noteDecl(d *syntax.DeclClause) {
+	array := false
+	for _, a := range d.Args {
+		if a.Name == nil && a.Value != nil {
+			if l := a.Value.Lit(); strings.HasPrefix(l, "-") && strings.ContainsAny(l, "aA") {
+				array = true
+			}
+		}
+	}
+	for _, a := range d.Args {
+		if a.Name != nil && (array || a.Array != nil) {
+			ix.noteArray(a.Name.Value)
+		}
+	}
+}
+
+// textGuard records a test of "$N" other than -z/-n ([ -d "$2" ],
+// [[ $2 == /* ]], [ "${3}" = flash ]): the script treats $N as there, and
+// when the test decides what runs, a missing $N takes the other branch.
+func (ix *Index) textGuard(pos syntax.Pos, w *syntax.Word, stack []syntax.Node) {
+	if n, ok := ix.positionalOrAlias(w); ok {
+		ix.CountChecks = append(ix.CountChecks, newCheck(int(pos.Offset()), stack, n))
+	}
+}
+
+// findJoiners marks functions whose every use of their arguments is one
+// joined word: "$*", or "$@"/"$*" inside a longer double-quoted word or as
+// an argument of echo, or an assignment's value; and that never read $1,
+// shift or pass "$@" on.
+func (ix *Index) findJoiners() {
+	uses := map[*syntax.FuncDecl]bool{}
+	spoiled := map[*syntax.FuncDecl]bool{}
+	for _, r := range ix.Params {
+		if r.Func == nil {
+			continue
+		}
+		name := r.Name()
+		switch {
+		case isDigits(name) && name != "0" || name == "#":
+			spoiled[r.Func] = true
+		case r.IsList():
+			uses[r.Func] = true
+			joined := r.Context == CtxAssign ||
+				r.Quote != nil && (name == "*" || len(r.Quote.Parts) > 1) ||
+				r.Context == CtxArg && r.Quote != nil && r.Call != nil && r.ArgPos > 0 && r.Call.Args[0].Lit() == "echo"
+			if !joined || r.Exp.Slice != nil || r.Exp.Exp != nil {
+				spoiled[r.Func] = true
+			}
+		}
+	}
+	for _, c := range ix.Calls {
+		if c.Func != nil && (c.Name == "shift" || c.Name == "getopts" || c.Name == "set") {
+			spoiled[c.Func] = true
+		}
+	}
+	for _, fn := range ix.Funcs {
+		if uses[fn] && !spoiled[fn] {
+			if ix.joiners == nil {
+				ix.joiners = map[string]bool{}
+			}
+			ix.joiners[fn.Name.Value] = true
+		}
+	}
+}
+
+// evalsSet reports eval's argument "set -- $PARSED" (double-quoted).
+func evalsSet(w *syntax.Word) bool {
+	if len(w.Parts) == 0 {
+		return false
+	}
+	dq, ok := w.Parts[0].(*syntax.DblQuoted)
+	if !ok || len(dq.Parts) == 0 {
+		return false
+	}
+	l, ok := dq.Parts[0].(*syntax.Lit)
+	return ok && strings.HasPrefix(l.Value, "set -")
+}
+
+// MinChecked is MinArgs without what the calls pass: only the script's own
+// checks count. An option loop reads whatever the user gave, so how the
+// calls in this file happen to be written says nothing about it.
+func (ix *Index) MinChecked(fn *syntax.FuncDecl, offset int) int {
+	best := 0
+	for _, c := range ix.CountChecks {
+		if c.Func == fn && c.Offset < offset && offset <= c.End {
+			best = max(best, c.Min)
+		}
+	}
+	return best
+}

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -76,6 +77,27 @@ func TestCheck(t *testing.T) {
 		if len(rep.Holders) != 0 || len(rep.Takeable) != 0 || rep.Attempts[0].Result != "ok" {
 			t.Errorf("free port: %+v", rep)
 		}
+
+		// Held by UDP only, checked without --udp: a UDP holder is listed
+		// and the report says UDP was not tried, instead of "harmless".
+		p = freePort(t)
+		hold(t, spec("udp", "127.0.0.1", p, "ra"))
+		rep, err = Check(netip.AddrPortFrom(lo, p), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Holders) != 1 || rep.Holders[0].Proto != "udp" || !slices.ContainsFunc(rep.NotTried, func(s string) bool { return strings.HasPrefix(s, "UDP binds: the port is held by UDP") }) {
+			t.Errorf("UDP-only holder without --udp: holders %v, not tried %q", rep.Holders, rep.NotTried)
+		}
+
+		// An address this host does not have: nothing could be tried.
+		rep, err = Check(netip.MustParseAddrPort("192.0.2.7:80"), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.NotLocal || len(rep.Takeable) != 0 {
+			t.Errorf("non-local address: %+v", rep)
+		}
 	})
 }
 
@@ -84,6 +106,16 @@ func TestParseTarget(t *testing.T) {
 		if _, err := ParseTarget(bad); err == nil {
 			t.Errorf("ParseTarget(%q) accepted", bad)
 		}
+	}
+	if _, err := ParseTarget("example.com:80"); err == nil || !strings.Contains(err.Error(), "numeric address") {
+		t.Errorf("a host name: %v", err)
+	}
+	got, err := ParseTargets("localhost:80")
+	if err != nil || len(got) != 2 || got[0].String() != "127.0.0.1:80" || got[1].String() != "[::1]:80" {
+		t.Errorf("localhost:80 = %v, %v; want both loopback addresses", got, err)
+	}
+	if _, err := ParseTargets("localhost:0"); err == nil || !strings.Contains(err.Error(), "port 0") {
+		t.Errorf("localhost:0: %v", err)
 	}
 	ap, err := ParseTarget("[::ffff:127.0.0.1]:80")
 	if err != nil || ap.String() != "127.0.0.1:80" {

@@ -39,7 +39,7 @@ func TestListenCannotBeJoined(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	if v := sockoptOf(t, ln.(*net.TCPListener), unix.SO_REUSEPORT); v != 0 {
+	if v := sockoptOf(t, ln.(*Listener), unix.SO_REUSEPORT); v != 0 {
 		t.Errorf("SO_REUSEPORT = %d on the exclusive listener", v)
 	}
 	port := uint16(ln.Addr().(*net.TCPAddr).Port)

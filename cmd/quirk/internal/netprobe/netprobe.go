@@ -28,8 +28,9 @@ const Usage = "netprobe matrix|scan|check [--json] [ADDR:PORT]"
 const longUsage = `Usage:
   quirk netprobe matrix [--json]       probe port-reuse semantics on this host
   quirk netprobe scan [--json]         list listening sockets and report shared ports
-  quirk netprobe check [--udp] [--json] ADDR:PORT
+  quirk netprobe check [--udp] [--json] ADDR:PORT|localhost:PORT
                                        which bind options could take a live port
+                                       (localhost checks 127.0.0.1 and ::1)
 
 scan and check exit 0 with nothing to report, 1 with findings, 2 on error,
 3 on a bad command line, 4 on a bad ADDR:PORT.
@@ -224,25 +225,47 @@ func runCheck(inv *base.Invocation) int {
 	if len(pos) != 1 {
 		return inv.UsageError("want one ADDR:PORT")
 	}
-	target, err := netprobe.ParseTarget(pos[0])
+	targets, err := netprobe.ParseTargets(pos[0])
 	if err != nil {
 		inv.Errorf("%v", err)
 		return exitBadOptions
 	}
-	rep, err := netprobe.Check(target, *udp)
-	if err != nil {
-		return inv.Fail(err)
+	var reps []*netprobe.CheckReport
+	takeable := false
+	for _, target := range targets {
+		rep, err := netprobe.Check(target, *udp)
+		if err != nil {
+			return inv.Fail(err)
+		}
+		reps = append(reps, rep)
+		takeable = takeable || len(rep.Takeable) > 0
 	}
-	asJSONFn := func(w io.Writer) error { return base.WriteJSON(w, rep) }
-	return report(inv, *asJSON, asJSONFn, func(w io.Writer) { printCheck(w, rep) }, len(rep.Takeable) > 0)
+	// One target prints one report object; localhost (both loopback
+	// addresses) prints an array of two.
+	var doc any = reps
+	if len(reps) == 1 {
+		doc = reps[0]
+	}
+	asJSONFn := func(w io.Writer) error { return base.WriteJSON(w, doc) }
+	printText := func(w io.Writer) {
+		for i, rep := range reps {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			printCheck(w, rep)
+		}
+	}
+	return report(inv, *asJSON, asJSONFn, printText, takeable)
 }
 
 func printCheck(w io.Writer, rep *netprobe.CheckReport) {
 	switch {
 	case !rep.HoldersKnown:
 		fmt.Fprintf(w, "%s: holders unknown (no socket list on this system)\n", rep.Target)
+	case rep.NotLocal:
+		fmt.Fprintf(w, "%s: not an address of this host\n", rep.Target)
 	case len(rep.Holders) == 0:
-		fmt.Fprintf(w, "%s: no socket holds this address and port; any bind below is harmless\n", rep.Target)
+		fmt.Fprintf(w, "%s: no socket holds this address and port now\n", rep.Target)
 	default:
 		fmt.Fprintf(w, "%s is held by:\n", rep.Target)
 		for _, s := range rep.Holders {
@@ -269,8 +292,11 @@ func printCheck(w io.Writer, rep *netprobe.CheckReport) {
 			}
 		}
 	}
+	for _, n := range rep.NotTried {
+		fmt.Fprintf(w, "not tried: %s\n", n)
+	}
 	if len(rep.Takeable) == 0 {
-		fmt.Fprintln(w, "\nno trial socket could bind next to the holder")
+		fmt.Fprintln(w, "\nno trial socket could bind next to a holder")
 		return
 	}
 	fmt.Fprintf(w, "\n%d trial binds succeeded while the port was held: that socket and uid could share or shadow it\n", len(rep.Takeable))

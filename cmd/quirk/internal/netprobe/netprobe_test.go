@@ -26,7 +26,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"scan", "extra"}, exitBadSyntax, "unexpected argument"},
 		{[]string{"matrix", "extra"}, exitBadSyntax, "unexpected argument"},
 		{[]string{"check"}, exitBadSyntax, "want one ADDR:PORT"},
-		{[]string{"check", "localhost:80"}, exitBadOptions, "bad address"},
+		{[]string{"check", "example.com:80"}, exitBadOptions, "numeric address"},
+		{[]string{"check", "localhost:0"}, exitBadOptions, "port 0"},
 		{[]string{"check", "127.0.0.1:0"}, exitBadOptions, "port 0"},
 	} {
 		code, _, stderr := run(tc.args...)

@@ -105,7 +105,10 @@ func openCompat(pi *procInfo, c Crash, name string) (*os.File, error) {
 		}
 		return createCore(unix.AT_FDCWD, name, false, 0)
 	}
-	if !pi.Verified || pi.FSUID < 0 {
+	// Without a pidfd the cwd and root may be an impostor's; writing there
+	// is still harmless when /proc names the crashing uid and gid alone,
+	// because the file is then made as that user, in a place it chose.
+	if pi.dir == nil || pi.Refuted || pi.FSUID < 0 || (!pi.Verified && !pi.sameIDs(c.UID, c.GID)) {
 		return nil, errors.New("crasher not verified; its cwd and root cannot be trusted")
 	}
 	type result struct {

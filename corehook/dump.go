@@ -14,7 +14,7 @@ func Dump(m *Meta, path string) error {
 	if m.CorePath == "" {
 		return fmt.Errorf("crash %s has no stored core (%s)", m.ID, m.Dropped)
 	}
-	in, err := os.Open(m.CorePath)
+	in, err := openStoredCore(m)
 	if err != nil {
 		return err
 	}

@@ -270,6 +270,48 @@ func waitMeta(t *testing.T, quirk, conf string, pid int) Meta {
 	return Meta{}
 }
 
+// asNobody runs a command as uid 65534.
+func asNobody(name string, args ...string) ([]byte, error) {
+	cmd := exec.Command(name, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	return cmd.CombinedOutput()
+}
+
+// checkUserAccess: the crashing user reads its core and lists its crash,
+// but cannot write, truncate, replace or hardlink the core (issue #12.4).
+func checkUserAccess(t *testing.T, quirk, conf, writable string, m Meta) {
+	t.Helper()
+	if out, err := asNobody("/bin/sh", "-c", `cat "$0" >/dev/null`, m.CorePath); err != nil {
+		t.Errorf("the crashing user cannot read its core: %v %s", err, out)
+	}
+	for _, attack := range []string{
+		`echo x >> "$0"`, `: > "$0"`, `rm -f "$0"`, `mv "$0" "$0.x"`, `chmod 666 "$0"`,
+		`ln "$0" "$1/pinned"`, `echo x > "$0.planted"`,
+	} {
+		if out, err := asNobody("/bin/sh", "-c", attack, m.CorePath, writable); err == nil {
+			t.Errorf("the crashing user could %s: %s", attack, out)
+		}
+	}
+	if fi, err := os.Stat(m.CorePath); err != nil || fi.Size() != m.CoreFileSize {
+		t.Errorf("core changed: %v %v", fi, err)
+	}
+	out, err := asNobody(quirk, "corehook", "list", "--json", "--config", conf)
+	var metas []Meta
+	if err != nil || json.Unmarshal(out, &metas) != nil {
+		t.Fatalf("list as the user: %v %s", err, out)
+	}
+	found := false
+	for _, e := range metas {
+		found = found || e.ID == m.ID
+		if e.UID != 65534 {
+			t.Errorf("the user lists a crash of uid %d", e.UID)
+		}
+	}
+	if !found {
+		t.Errorf("the user does not see its own crash %s in %s", m.ID, out)
+	}
+}
+
 func gdbBacktrace(t *testing.T, quirk, conf, id, exe, dir string) string {
 	t.Helper()
 	core := filepath.Join(dir, "dump-"+id)
@@ -426,8 +468,12 @@ func TestEndToEndRealKernel(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if owner, _ := fileOwner(fi); m.RootOnly || owner != uid || fi.Mode().Perm() != 0o400 {
+				// Root's file, readable by the user through an ACL.
+				if owner, _ := fileOwner(fi); m.RootOnly || owner != 0 || fi.Mode().Perm() != 0o640 {
 					t.Errorf("core of uid %d: owner %d mode %v root-only %v (%s)", uid, owner, fi.Mode().Perm(), m.RootOnly, m.RootOnlyWhy)
+				}
+				if p == "segv" {
+					checkUserAccess(t, quirk, conf, adm, m)
 				}
 			}
 			bt := gdbBacktrace(t, quirk, conf, m.ID, cr.exe, dir)
@@ -561,6 +607,33 @@ func TestEndToEndRealKernel(t *testing.T) {
 		if dumped < 16 {
 			t.Errorf("only %d of %d crashes dumped with core_pipe_limit 16", dumped, n)
 		}
+	})
+
+	// Without a pidfd (as on kernels before 6.16: %F disabled in the live
+	// pattern) /proc cannot be proven to be the crasher's: the sidecar
+	// must say so, and the core is still the user's by %d and its auxv.
+	t.Run("nopidfd", func(t *testing.T) {
+		if !strings.Contains(live, " %F ") {
+			t.Skip("this kernel gives no pidfd anyway")
+		}
+		if err := sys.Write(KnobCorePattern, strings.Replace(live, " %F ", " - ", 1)); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if err := sys.Write(KnobCorePattern, live); err != nil {
+				t.Error(err)
+			}
+		}()
+		cr := crash(t, dir, "segv", nobody)
+		m := waitMeta(t, quirk, conf, cr.pid)
+		if m.Pidfd || m.ProcVerified || !strings.Contains(m.ProcWhy, "no pidfd") {
+			t.Errorf("without a pidfd: pidfd %v verified %v why %q", m.Pidfd, m.ProcVerified, m.ProcWhy)
+		}
+		if m.RootOnly || m.CorePath == "" {
+			t.Errorf("without a pidfd the user's core is root-only (%s) or missing (%s)", m.RootOnlyWhy, m.Dropped)
+		}
+		compat, _ := Expand(admin, Crash{PID: cr.pid, UID: nobody, Signal: int(cr.signal), Comm: "segv", DumpMode: 1}, false)
+		os.Remove(compat)
 	})
 
 	// 4. Status, then uninstall: the admin's values come back byte for byte.

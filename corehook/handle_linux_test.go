@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
+	"golang.org/x/sys/unix"
 )
 
 const testPID = 4242
@@ -43,6 +44,30 @@ func fakeCrashProc(t *testing.T, root string, uid int) {
 	must(os.MkdirAll(filepath.Join(root, "sys/kernel/random"), 0o755))
 	must(os.WriteFile(filepath.Join(root, "sys", KnobBootID), []byte("b00t\n"), 0o644))
 	must(os.WriteFile(filepath.Join(root, "sys", KnobCorePipeLimit), []byte("16\n"), 0o644))
+}
+
+// fakePidfd is an open file whose fdinfo in the fake proc root says "Pid:
+// pid", as a real pidfd's does.
+func fakePidfd(t *testing.T, root string, pid int) *os.File {
+	t.Helper()
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	setPidfdPid(t, root, f, pid)
+	return f
+}
+
+func setPidfdPid(t *testing.T, root string, pidfd *os.File, pid int) {
+	t.Helper()
+	fdinfo := filepath.Join(root, "self", "fdinfo")
+	if err := os.MkdirAll(fdinfo, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(fdinfo, strconv.Itoa(int(pidfd.Fd()))), []byte("pos:\t0\nPid:\t"+strconv.Itoa(pid)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func testArgs(t *testing.T, store string, uid int) HandleArgs {
@@ -88,7 +113,7 @@ func handleOnce(t *testing.T, compress bool, core []byte) (*Meta, string) {
 	ha := testArgs(t, store, uid)
 	ha.Config = cfgPath
 	released := 0
-	m, _, err := Handle(HandleEnv{ProcRoot: root, Release: func() { released++ }}, ha, bytes.NewReader(core))
+	m, _, err := Handle(HandleEnv{ProcRoot: root, Release: func() { released++ }, Pidfd: fakePidfd(t, root, testPID)}, ha, bytes.NewReader(core))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,8 +175,25 @@ func TestHandleRawSparse(t *testing.T) {
 	if m.RootOnly {
 		t.Errorf("a plain user crash is root-only: %s", m.RootOnlyWhy)
 	}
-	if owner, _ := fileOwner(fi); owner != m.UID || fi.Mode().Perm() != 0o400 {
-		t.Errorf("core owned by %d mode %v, want %d 0400", owner, fi.Mode().Perm(), m.UID)
+	checkUserReadable(t, m.CorePath, m.UID)
+	checkUserReadable(t, filepath.Join(filepath.Dir(m.CorePath), m.ID+".json"), m.UID)
+}
+
+// checkUserReadable insists that path is the handler's own file, 0600 plus
+// an ACL entry giving uid read access and nothing else.
+func checkUserReadable(t *testing.T, path string, uid uint32) {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if owner, _ := fileOwner(fi); int(owner) != os.Geteuid() || fi.Mode().Perm() != 0o640 {
+		t.Errorf("%s owned by %d mode %v, want %d and 0640 (0600 with a read mask)", path, owner, fi.Mode().Perm(), os.Geteuid())
+	}
+	buf := make([]byte, 256)
+	n, err := unix.Getxattr(path, aclXattr, buf)
+	if err != nil || !bytes.Equal(buf[:n], userReadACL(uid)) {
+		t.Errorf("%s ACL %x (%v), want %x", path, buf[:max(n, 0)], err, userReadACL(uid))
 	}
 }
 
@@ -392,14 +434,7 @@ func TestHandleBrokenConfigKeepsCore(t *testing.T) {
 func TestHandlePidfdMismatchIsRootOnly(t *testing.T) {
 	root := t.TempDir()
 	fakeCrashProc(t, root, 1000)
-	pidfd, err := os.Open(os.DevNull)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pidfd.Close()
-	fdinfo := filepath.Join(root, "self", "fdinfo")
-	os.MkdirAll(fdinfo, 0o755)
-	os.WriteFile(filepath.Join(fdinfo, strconv.Itoa(int(pidfd.Fd()))), []byte("pos:\t0\nPid:\t31337\n"), 0o644)
+	pidfd := fakePidfd(t, root, 31337)
 	store := filepath.Join(t.TempDir(), "store")
 	cfgPath := filepath.Join(t.TempDir(), "c.conf")
 	os.WriteFile(cfgPath, []byte("KeepFree = 0\n"), 0o644)
@@ -417,10 +452,117 @@ func TestHandlePidfdMismatchIsRootOnly(t *testing.T) {
 		t.Fatalf("root-only core has mode %v", fi.Mode().Perm())
 	}
 	// The same pidfd naming the crasher is trusted.
-	os.WriteFile(filepath.Join(fdinfo, strconv.Itoa(int(pidfd.Fd()))), []byte("Pid:\t"+strconv.Itoa(testPID)+"\n"), 0o644)
+	setPidfdPid(t, root, pidfd, testPID)
 	ha.Crash.Time++
 	m, _, err = Handle(HandleEnv{ProcRoot: root, Pidfd: pidfd}, ha, bytes.NewReader(synthCore(t, 1000)))
 	if err != nil || !m.ProcVerified || m.RootOnly || len(m.Cmdline) != 2 {
 		t.Fatalf("matching pidfd: %v %+v", err, m)
+	}
+}
+
+// Without a pidfd (kernels before 6.16, or %F disabled) the /proc values
+// may be an impostor's after a SIGKILL mid-dump: they are kept but marked
+// unverified, so debug does not hand the "exe" to gdb. Readability then
+// rests on %u, %d and the core's own auxv, which cannot be raced.
+func TestHandleWithoutPidfdIsUnverified(t *testing.T) {
+	root := t.TempDir()
+	fakeCrashProc(t, root, 1000)
+	// The impostor that took the PID.
+	exe := filepath.Join(root, strconv.Itoa(testPID), "exe")
+	os.Remove(exe)
+	if err := os.Symlink("/tmp/impostor", exe); err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(t.TempDir(), "store")
+	cfgPath := filepath.Join(t.TempDir(), "c.conf")
+	os.WriteFile(cfgPath, []byte("KeepFree = 0\n"), 0o644)
+	ha := testArgs(t, store, 1000)
+	ha.Config = cfgPath
+	m, _, err := Handle(HandleEnv{ProcRoot: root}, ha, bytes.NewReader(synthCore(t, 1000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ProcVerified || m.Pidfd || !strings.Contains(m.ProcWhy, "no pidfd") {
+		t.Fatalf("no pidfd, yet verified %v pidfd %v why %q", m.ProcVerified, m.Pidfd, m.ProcWhy)
+	}
+	if m.Exe != "/tmp/impostor" || m.Comm != "crashy" {
+		t.Errorf("exe %q comm %q: the unverified exe is recorded, the kernel's comm kept", m.Exe, m.Comm)
+	}
+	if m.RootOnly {
+		t.Errorf("a dump-mode-1 crash whose auxv matches %%u is root-only: %s", m.RootOnlyWhy)
+	}
+	side := readMeta(t, store, m.ID)
+	if side.ProcVerified {
+		t.Error("sidecar says proc_verified")
+	}
+}
+
+// A rootless container's root: auxv says uid 0 inside its user namespace,
+// the kernel's %u is the host uid 1000 it maps to. With a verified /proc the
+// map is applied and the owner can read the core; an unmapped mismatch
+// stays root-only.
+func TestHandleUserNamespaceMapsAuxvIDs(t *testing.T) {
+	for _, tc := range []struct {
+		uidMap   string
+		rootOnly bool
+	}{
+		{"         0       1000          1\n         1     100000      65536\n", false},
+		{"", true},
+	} {
+		root := t.TempDir()
+		fakeCrashProc(t, root, 1000)
+		dir := filepath.Join(root, strconv.Itoa(testPID))
+		if tc.uidMap != "" {
+			os.WriteFile(filepath.Join(dir, "uid_map"), []byte(tc.uidMap), 0o644)
+			os.WriteFile(filepath.Join(dir, "gid_map"), []byte("0 0 1\n"), 0o644)
+		}
+		store := filepath.Join(t.TempDir(), "store")
+		cfgPath := filepath.Join(t.TempDir(), "c.conf")
+		os.WriteFile(cfgPath, []byte("KeepFree = 0\n"), 0o644)
+		ha := testArgs(t, store, 1000)
+		ha.Config = cfgPath
+		m, _, err := Handle(HandleEnv{ProcRoot: root, Pidfd: fakePidfd(t, root, testPID)}, ha, bytes.NewReader(synthCore(t, 0)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.RootOnly != tc.rootOnly {
+			t.Errorf("uid_map %q: root-only %v (%s), want %v", tc.uidMap, m.RootOnly, m.RootOnlyWhy, tc.rootOnly)
+		}
+	}
+}
+
+// dump and debug open a stored core only if it is still the file the
+// handler committed: same inode, same size, the store owner's, one link.
+// A core grown, replaced or hardlinked behind the sidecar is refused.
+func TestDumpVerifiesCoreIdentity(t *testing.T) {
+	core := synthCore(t, 1000)
+	for _, tamper := range []string{"grow", "replace", "link"} {
+		m, _ := handleOnce(t, false, core)
+		switch tamper {
+		case "grow":
+			f, err := os.OpenFile(m.CorePath, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Write(make([]byte, 4096))
+			f.Close()
+		case "replace":
+			os.Remove(m.CorePath)
+			if err := os.WriteFile(m.CorePath, core, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		case "link":
+			if err := os.Link(m.CorePath, m.CorePath+".pinned"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := filepath.Join(t.TempDir(), "out")
+		err := Dump(m, out)
+		if err == nil || !strings.Contains(err.Error(), "not the core stored") {
+			t.Errorf("%s: dump gave %v", tamper, err)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s: a tampered core was dumped", tamper)
+		}
 	}
 }

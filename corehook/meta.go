@@ -29,11 +29,17 @@ type Meta struct {
 	Threads    int       `json:"threads,omitempty"`
 
 	// Size is the core's logical size as received; DiskSize what it takes.
-	Size        int64  `json:"size"`
-	DiskSize    int64  `json:"disk_size"`
-	CorePath    string `json:"core_path,omitempty"`
-	Compression string `json:"compression"`
-	Truncated   bool   `json:"truncated"`
+	Size     int64  `json:"size"`
+	DiskSize int64  `json:"disk_size"`
+	CorePath string `json:"core_path,omitempty"`
+	// CoreInode, CoreFileSize and CoreCtimeNs identify the stored file as
+	// committed (an inode number alone is reused after a delete): dump and
+	// debug open only a file that still matches them.
+	CoreInode    uint64 `json:"core_inode,omitempty"`
+	CoreFileSize int64  `json:"core_file_size,omitempty"`
+	CoreCtimeNs  int64  `json:"core_ctime_ns,omitempty"`
+	Compression  string `json:"compression"`
+	Truncated    bool   `json:"truncated"`
 	// TruncatedWhy: "stream" (the kernel stopped early, e.g. SIGKILL),
 	// "RLIMIT_CORE", or a read/write error.
 	TruncatedWhy string `json:"truncated_why,omitempty"`
@@ -43,9 +49,11 @@ type Meta struct {
 	BuildIDs []BuildID `json:"build_ids"`
 	Mapped   []string  `json:"mapped_files,omitempty"`
 
-	// ProcVerified: /proc/<pid> was read through a dirfd proven to be the
-	// crasher (pidfd, or core_pipe_limit holding the PID).
+	// ProcVerified: /proc/<pid> was read through a dirfd a pidfd proved to
+	// be the crasher's. Otherwise exe, cmdline, cwd and cgroup (if present)
+	// may describe another process, and ProcWhy says why.
 	ProcVerified bool   `json:"proc_verified"`
+	ProcWhy      string `json:"proc_why,omitempty"`
 	Pidfd        bool   `json:"pidfd"`
 	RootOnly     bool   `json:"root_only"`
 	RootOnlyWhy  string `json:"root_only_why,omitempty"`

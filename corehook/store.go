@@ -116,8 +116,9 @@ func (p *pendingFile) abort() {
 	}
 }
 
-// writeFile atomically replaces the store file name with data.
-func (s Store) writeFile(name string, data []byte, sync bool) error {
+// writeFile atomically replaces the store file name with data. access,
+// if not nil, sets the file's permissions before it gets its name.
+func (s Store) writeFile(name string, data []byte, sync bool, access func(*os.File) error) error {
 	p, err := s.create(name)
 	if err != nil {
 		return err
@@ -125,6 +126,12 @@ func (s Store) writeFile(name string, data []byte, sync bool) error {
 	if _, err := p.Write(data); err != nil {
 		p.abort()
 		return err
+	}
+	if access != nil {
+		if err := access(p.File); err != nil {
+			p.abort()
+			return err
+		}
 	}
 	return p.commit(sync)
 }
@@ -153,7 +160,7 @@ func (s Store) writeState(st *State) error {
 	if err != nil {
 		return err
 	}
-	return s.writeFile(stateFileName, b, true)
+	return s.writeFile(stateFileName, b, true, nil)
 }
 
 // setAsideState renames an existing state file to state.json.<time>: one
@@ -170,15 +177,15 @@ func (s Store) setAsideState() error {
 // removeState deletes the state file once everything was restored.
 func (s Store) removeState() error { return os.Remove(s.path(stateFileName)) }
 
-// writeSidecar stores m as <id>.json. The sidecar stays root's (0600) even
-// when the core is readable by the user: root's dump and debug trust its
-// core_path and exe.
-func (s Store) writeSidecar(m *Meta, sync bool) error {
+// writeSidecar stores m as <id>.json. It is root's (0600): root's dump and
+// debug trust its core_path and identity. access may add read access for
+// the crashing user, so that they can list their own crashes.
+func (s Store) writeSidecar(m *Meta, sync bool, access func(*os.File) error) error {
 	b, err := jsonIndent(m)
 	if err != nil {
 		return err
 	}
-	return s.writeFile(sidecarName(m.ID), b, sync)
+	return s.writeFile(sidecarName(m.ID), b, sync, access)
 }
 
 // Entry is one stored crash.
@@ -269,6 +276,7 @@ func (s Store) Find(id string) (*Entry, error) {
 func (e *Entry) Remove() error {
 	var errs []error
 	if e.CorePath != "" {
+		freeCore(e.CorePath)
 		if err := os.Remove(e.CorePath); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}

@@ -144,7 +144,7 @@ func TestStoreAtomicWriter(t *testing.T) {
 	if err := os.Symlink(victim, s.path("x.json")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.writeFile("x.json", []byte("new"), true); err != nil {
+	if err := s.writeFile("x.json", []byte("new"), true, nil); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(victim); string(b) != "precious" {
@@ -162,7 +162,7 @@ func TestStoreAtomicWriter(t *testing.T) {
 	if err := os.WriteFile(s.path("d.json/keep"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.writeFile("d.json", []byte("x"), false); err == nil {
+	if err := s.writeFile("d.json", []byte("x"), false, nil); err == nil {
 		t.Fatal("rename over a non-empty directory succeeded")
 	}
 	des, _ := os.ReadDir(s.Dir)

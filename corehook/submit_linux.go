@@ -17,6 +17,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // HandleEnv is what the handler takes from its surroundings; tests point
@@ -116,7 +118,7 @@ func shortID(bootID string, c Crash) string {
 // only where /proc was verified to be the crasher's.
 func newMeta(env HandleEnv, ha HandleArgs, pi *procInfo, cfgErr error) *Meta {
 	c := ha.Crash
-	if pi.Verified {
+	if !pi.Refuted {
 		c.Exe = pi.Exe
 	}
 	bootID, _ := Sysctl{ProcRoot: env.ProcRoot}.ReadString(KnobBootID)
@@ -127,11 +129,17 @@ func newMeta(env HandleEnv, ha HandleArgs, pi *procInfo, cfgErr error) *Meta {
 		Hostname: c.Hostname, BootID: bootID, DumpMode: c.DumpMode, CoreLimit: ha.RawLimit,
 		ProcVerified: pi.Verified, Pidfd: env.Pidfd != nil, BuildIDs: []BuildID{},
 	}
+	if !pi.Verified {
+		m.ProcWhy = pi.Why
+	}
 	if cfgErr != nil {
 		m.ConfigError = cfgErr.Error()
 	}
-	if pi.Verified {
+	if !pi.Refuted {
+		// Unverified values are kept, marked by ProcVerified false.
 		m.Cmdline, m.Cwd, m.Cgroup = pi.Cmdline, pi.Cwd, pi.Cgroup
+	}
+	if pi.Verified {
 		if pi.Comm != "" {
 			// %e has '/' replaced by '!'; the verified /proc copy is exact.
 			m.Comm = pi.Comm
@@ -252,7 +260,17 @@ func submit(store Store, cfg Config, m *Meta, out *coreOutput, res *streamResult
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		m.PeakRSSKB = ru.Maxrss
 	}
-	return storeErr, store.writeSidecar(m, cfg.Sync)
+	var access func(*os.File) error
+	if !m.RootOnly {
+		access = func(f *os.File) error {
+			err := grantRead(f, &m.UID)
+			if errors.Is(err, errNoACL) {
+				return grantRead(f, nil)
+			}
+			return err
+		}
+	}
+	return storeErr, store.writeSidecar(m, cfg.Sync, access)
 }
 
 // finishCore flushes the core, sets its owner and mode, and commits it to
@@ -274,6 +292,12 @@ func finishCore(cfg Config, m *Meta, out *coreOutput) error {
 		return err
 	}
 	m.CorePath = out.file.final
+	// The identity is taken after the rename, which sets the ctime.
+	var st unix.Stat_t
+	if err := unix.Lstat(m.CorePath, &st); err != nil {
+		return err
+	}
+	m.CoreInode, m.CoreFileSize, m.CoreCtimeNs = st.Ino, st.Size, st.Ctim.Nano()
 	return nil
 }
 

@@ -24,8 +24,11 @@ Bad:
     exec "${@:1:-1}"           # all but the last argument, zsh style
 
 Good:
-    exec "${@:1:$#-1}"`,
-	Hint:  `compute the length: "${@:1:$#-1}" for all but the last argument, "${a[@]:0:${#a[@]}-1}" for arrays`,
+    exec "${@:1:($#>1?$#-1:0)}"
+
+The plain "${@:1:$#-1}" fails the same way when there are no arguments
+($#-1 is -1), so the length is clamped at 0.`,
+	Hint:  `compute the length, clamped at 0: "${@:1:($#>1?$#-1:0)}" for all but the last argument, "${a[@]:0:(${#a[@]}>1?${#a[@]}-1:0)}" for arrays`,
 	Probe: negativeLengthProbe,
 	Run:   runNegativeLength,
 })
@@ -51,19 +54,19 @@ func runNegativeLength(p *analysis.Pass) {
 		}
 		// The line always fails today, so computing the length from the
 		// count can only make it work: a safe fix when the offset is known.
+		// The length is clamped at 0, or the fix would fail the same way
+		// with fewer elements than it drops ("${@:1:$#-1}" with no
+		// arguments); TestNegativeLengthFix runs it in bash with 0 to 3.
 		if off, ok := p.EvalConst(sl.Offset); ok && off >= 0 {
 			var length string
 			if ref.IsList() {
 				start := max(off, 1) // "$@" indices start at 1
 				if off == 0 {
-					start = 0
+					start = 0 // $0 first: one more element than $#
 				}
-				length = fmt.Sprintf("$#-%d", start-1-n)
-				if start-1-n == 0 {
-					length = "$#"
-				}
+				length = clampedLength("$#", start-1-n)
 			} else {
-				length = fmt.Sprintf("${#%s[@]}-%d", ref.Exp.Param.Value, off-n)
+				length = clampedLength("${#"+ref.Exp.Param.Value+"[@]}", off-n)
 			}
 			offText := p.Text(sl.Offset)
 			if strings.HasPrefix(offText, "-") {
@@ -84,3 +87,12 @@ func runNegativeLength(p *analysis.Pass) {
 var negativeLengthProbe = &analysis.Probe{Shows: func(e *analysis.Evaluation) bool {
 	return len(e.Case.Args) > 0 && e.Got.Status != 0 && strings.Contains(e.Got.Stderr, "substring expression")
 }}
+
+// clampedLength is count minus drop, but never below 0: "$#" when nothing
+// is dropped, else "(count>drop?count-drop:0)".
+func clampedLength(count string, drop int) string {
+	if drop <= 0 {
+		return count
+	}
+	return fmt.Sprintf("(%s>%d?%s-%d:0)", count, drop, count, drop)
+}

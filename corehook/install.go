@@ -66,6 +66,9 @@ type InstallOptions struct {
 	// StoreFromConfig leaves "-s DIR" out of the pattern because Config
 	// already names the store (the pattern has only 127 bytes).
 	StoreFromConfig bool
+	// Mode is ModePipe (default), ModeSocket or ModeAuto; Socket is the
+	// server's socket (DefaultSocket).
+	Mode, Socket string
 }
 
 // InstallResult says what Install did.
@@ -76,8 +79,11 @@ type InstallResult struct {
 }
 
 // IsOurPattern reports whether pattern pipes into "quirk corehook handle",
-// wherever that binary lives.
+// wherever that binary lives, or names the socket of "quirk corehook serve".
 func IsOurPattern(pattern string) bool {
+	if isOurSocketPattern(pattern) {
+		return true
+	}
 	if Kind(pattern) != KindPipe {
 		return false
 	}
@@ -176,7 +182,10 @@ func Install(opts InstallOptions) (*InstallResult, error) {
 	}
 	if IsOurPattern(current) {
 		st, _ := ReadState(storeOf(current, opts.Store))
-		return &InstallResult{AlreadyInstalled: true, Pattern: current, State: st}, nil
+		if want := modeKind(opts.Mode); want == Kind(current) || want < 0 || st == nil {
+			return &InstallResult{AlreadyInstalled: true, Pattern: current, State: st}, nil
+		}
+		return switchMode(sys, opts, st)
 	}
 	// A socket pattern (@, @@) is a handler too, e.g. systemd's.
 	if Kind(current) != KindFile && !opts.Force {
@@ -186,10 +195,13 @@ func Install(opts InstallOptions) (*InstallResult, error) {
 	if opts.StoreFromConfig && opts.Config != "" {
 		patternStore = ""
 	}
-	pattern, err := BuildPattern(sys, opts.Binary, opts.Config, patternStore)
+	candidates, err := choosePatterns(sys, opts, func() (string, error) {
+		return BuildPattern(sys, opts.Binary, opts.Config, patternStore)
+	})
 	if err != nil {
 		return nil, err
 	}
+	pattern := candidates[0]
 	store := OpenStore(opts.Store)
 	if err := store.Ensure(); err != nil {
 		return nil, err
@@ -220,10 +232,75 @@ func Install(opts InstallOptions) (*InstallResult, error) {
 	if err := sys.Write(KnobCorePipeLimit, st.Previous[1].Set); err != nil {
 		return nil, errors.Join(err, rollback(sys, st, 1))
 	}
-	if err := sys.Write(KnobCorePattern, pattern); err != nil {
+	pattern, err = writeFirst(sys, candidates)
+	if err != nil {
 		return nil, errors.Join(err, rollback(sys, st, 2))
 	}
+	if pattern != st.Pattern {
+		st.Pattern, st.Previous[0].Set = pattern, pattern
+		if err := store.writeState(st); err != nil {
+			return nil, errors.Join(err, rollback(sys, st, 2))
+		}
+	}
 	return &InstallResult{Pattern: pattern, State: st}, nil
+}
+
+// writeFirst writes the first candidate pattern the kernel takes and reads
+// back (the order is @@, @, pipe), and returns it.
+func writeFirst(sys Sysctl, candidates []string) (string, error) {
+	var errs []error
+	for _, p := range candidates {
+		err := sys.Write(KnobCorePattern, p)
+		if err == nil {
+			return p, nil
+		}
+		errs = append(errs, err)
+	}
+	return "", errors.Join(errs...)
+}
+
+// modeKind is the pattern kind a mode asks for; -1 for auto (any of ours).
+func modeKind(mode string) PatternKind {
+	switch mode {
+	case ModeSocket:
+		return KindSocket
+	case ModeAuto:
+		return -1
+	}
+	return KindPipe
+}
+
+// switchMode moves an installed corehook from pipe to socket or back,
+// keeping the admin's saved values.
+func switchMode(sys Sysctl, opts InstallOptions, st *State) (*InstallResult, error) {
+	if opts.Binary == "" {
+		opts.Binary = st.Binary
+	}
+	patternStore := opts.Store
+	if opts.StoreFromConfig && opts.Config != "" {
+		patternStore = ""
+	}
+	candidates, err := choosePatterns(sys, opts, func() (string, error) {
+		return BuildPattern(sys, opts.Binary, opts.Config, patternStore)
+	})
+	if err != nil {
+		return nil, err
+	}
+	old := st.Pattern
+	p, err := writeFirst(sys, candidates)
+	if err != nil {
+		return nil, errors.Join(err, sys.Write(KnobCorePattern, old))
+	}
+	st.Pattern = p
+	for i := range st.Previous {
+		if st.Previous[i].Knob == KnobCorePattern {
+			st.Previous[i].Set = p
+		}
+	}
+	if err := OpenStore(st.Store).writeState(st); err != nil {
+		return nil, errors.Join(err, sys.Write(KnobCorePattern, old))
+	}
+	return &InstallResult{Pattern: p, State: st}, nil
 }
 
 // rollback restores the first n saved knobs (in reverse) and drops the state.
@@ -276,6 +353,11 @@ type Status struct {
 	// ChangedSinceInstall: a state file exists but a knob we set was
 	// rewritten by someone else.
 	ChangedSinceInstall bool `json:"changed_since_install"`
+	// For a socket pattern: whether "quirk corehook serve" listens on it.
+	// ServerDead means the kernel's connection is refused, so every crash
+	// is lost until the server is back or uninstall runs.
+	Socket     string `json:"socket,omitempty"`
+	ServerDead bool   `json:"server_dead,omitempty"`
 }
 
 // GetStatus reads the live knobs and the state file (found through the live
@@ -287,6 +369,11 @@ func GetStatus(procRoot, store string) (*Status, error) {
 		return nil, err
 	}
 	s := &Status{Installed: IsOurPattern(current), Current: current}
+	if s.Installed && Kind(current) == KindSocket {
+		s.Socket, _ = SocketOf(current)
+		listening, err := Listening(procRoot, s.Socket)
+		s.ServerDead = err == nil && !listening
+	}
 	st, err := ReadState(storeOf(current, store))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {

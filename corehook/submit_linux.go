@@ -212,6 +212,11 @@ func recordStream(m *Meta, res *streamResult) {
 	truncated := res.Truncated
 	if cc := res.Core; cc != nil {
 		m.Threads = cc.Threads
+		// A socket connection has no %s (and 6.18 no pidfd coredump
+		// signal): the dumping thread's NT_PRSTATUS names it.
+		if m.Signal == 0 && cc.Signal > 0 {
+			m.Signal, m.SignalName = cc.Signal, SignalName(cc.Signal)
+		}
 		// si_addr is a fault address only for kernel-sent signals
 		// (si_code > 0); for kill/raise the union holds the sender's pid.
 		if cc.HaveSig && cc.SigCode > 0 && cc.SigAddr != 0 {

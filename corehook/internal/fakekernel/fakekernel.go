@@ -39,8 +39,14 @@ type Kernel struct {
 	// DieAfter closes the connection after writing this many bytes of the
 	// core (a crasher killed mid-dump); 0 writes it all.
 	DieAfter int
+	// Stall, with DieAfter, stops writing after DieAfter bytes but keeps
+	// the connection open (a crasher frozen mid-dump) until the server
+	// closes it.
+	Stall bool
 	// HangUpBeforeAck closes right after sending the request.
 	HangUpBeforeAck bool
+	// Silent connects and sends nothing, until the server closes.
+	Silent bool
 }
 
 // Default is a 6.17/6.18 kernel.
@@ -65,6 +71,11 @@ func (k Kernel) Run(c net.Conn) (res Result) {
 	defer c.Close()
 	defer func() { res.Released = time.Now() }()
 	mask := uint64(kernelFlag)
+	if k.Silent {
+		var b [1]byte
+		c.Read(b[:])
+		return res
+	}
 	if !k.Plain {
 		req := make([]byte, max(k.ReqSize, 16))
 		binary.NativeEndian.PutUint32(req[0:], k.ReqSize)
@@ -133,6 +144,10 @@ func (k Kernel) Run(c net.Conn) (res Result) {
 			return res
 		}
 		if k.DieAfter > 0 {
+			if k.Stall {
+				var b [1]byte
+				c.Read(b[:])
+			}
 			return res
 		}
 		res.Dumped = true

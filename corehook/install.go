@@ -319,7 +319,9 @@ func rollback(sys Sysctl, st *State, n int) error {
 
 // storeOf finds the store directory from our live pattern, else fallback.
 func storeOf(pattern, fallback string) string {
-	if IsOurPattern(pattern) {
+	// A socket pattern names no store: the server's flags or config do,
+	// and the caller passes the same.
+	if IsOurPattern(pattern) && Kind(pattern) == KindPipe {
 		config, s := PatternOptions(pattern)
 		if s != "" {
 			return s

@@ -342,3 +342,51 @@ func TestEndToEndKernelMarks(t *testing.T) {
 		}
 	}
 }
+
+// TestEndToEndServeCommand runs "quirk corehook serve --register" as the
+// admin would: it registers @@, stores a real crash, says so in status, and
+// puts core_pattern back on SIGTERM.
+func TestEndToEndServeCommand(t *testing.T) {
+	e := newE2E(t)
+	before, _ := e.sys.Read(corehook.KnobCorePattern)
+	quirk := filepath.Join(e.dir, "q")
+	if out, err := exec.Command("go", "build", "-o", quirk, "github.com/quirkcheck/quirk/cmd/quirk").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	var log bytes.Buffer
+	srv := exec.Command(quirk, "corehook", "serve", "--register", "--force", "--socket", e.sock, "--config", e.conf)
+	srv.Stdout, srv.Stderr = &log, &log
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Process.Kill()
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if cur, _ := e.sys.ReadString(corehook.KnobCorePattern); cur == "@@"+e.sock {
+			break
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("serve did not register; log:\n%s", log.String())
+		}
+	}
+	pid, dumped := e.crash()
+	if !dumped {
+		t.Fatalf("no core; log:\n%s", log.String())
+	}
+	if m := e.waitMeta(pid); m.Signal != 11 || m.Exe != e.crasher {
+		t.Errorf("meta %+v", m)
+	}
+	out, err := exec.Command(quirk, "corehook", "status", "--config", e.conf).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "server: listening on "+e.sock) {
+		t.Errorf("status: %v\n%s", err, out)
+	}
+	srv.Process.Signal(syscall.SIGTERM)
+	if err := srv.Wait(); err != nil {
+		t.Fatalf("serve exited with %v; log:\n%s", err, log.String())
+	}
+	if after, _ := e.sys.Read(corehook.KnobCorePattern); !bytes.Equal(after, before) {
+		t.Errorf("core_pattern %q after serve stopped, want %q", after, before)
+	}
+	if !strings.Contains(log.String(), "core_pattern restored") || !strings.Contains(log.String(), "SIGSEGV, core ") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}

@@ -17,10 +17,18 @@ import (
 	"github.com/quirkcheck/quirk/corehook"
 )
 
+// Inode numbers the kernel gives its initial namespaces (include/linux/
+// proc_ns.h): PROC_PID_INIT_INO since 3.8, PROC_MNT_INIT_INO since the 6.18
+// namespace rework. Namespaces created later get numbers from 0xF0000000 up.
+var initNSInode = map[string]string{"pid": "pid:[4026531836]", "mnt": "mnt:[4026531832]"}
+
 // CheckInitNamespaces refuses to run outside the initial mount and pid
 // namespaces: the kernel connects to the socket path as seen from init's
 // root, and pidfd info reports pids of the caller's pid namespace, which
-// must be the initial one for /proc/<pid> to be the crasher's.
+// must be the initial one for /proc/<pid> to be the crasher's. It compares
+// with init's namespaces, or, where init's /proc entries are closed to us
+// (a non-dumpable init in a container), with the initial namespaces' fixed
+// inode numbers.
 func CheckInitNamespaces(procRoot string) error {
 	for _, ns := range []string{"mnt", "pid"} {
 		self, err := os.Readlink(filepath.Join(procRoot, "self", "ns", ns))
@@ -29,7 +37,10 @@ func CheckInitNamespaces(procRoot string) error {
 		}
 		init, err := os.Readlink(filepath.Join(procRoot, "1", "ns", ns))
 		if err != nil {
-			return fmt.Errorf("reading init's %s namespace: %w", ns, err)
+			if self == initNSInode[ns] {
+				continue
+			}
+			return fmt.Errorf("cannot read init's %s namespace (%v), and ours (%s) is not the initial one's %s", ns, err, self, initNSInode[ns])
 		}
 		if self != init {
 			return fmt.Errorf("not in the initial %s namespace (%s, init has %s): the kernel's coredump connection would not reach this socket, or pids would not match /proc", ns, self, init)

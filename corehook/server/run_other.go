@@ -9,12 +9,19 @@ import (
 	"errors"
 )
 
+// Options are the server's settings that the CLI passes.
+type Options struct {
+	Config, Store, ProcRoot string
+	MaxDumps, BudgetDumps   int
+	Log                     func(string)
+}
+
 // RunOptions configures Run.
 type RunOptions struct {
-	Config, Store, ProcRoot, Socket string
-	Register, Force                 bool
-	PipeLimit                       int
-	Log                             func(string)
+	Options
+	Socket          string
+	Register, Force bool
+	PipeLimit       int
 }
 
 // Run fails: the core_pattern socket is Linux's.

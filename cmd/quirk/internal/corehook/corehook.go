@@ -12,6 +12,7 @@ import (
 
 	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
 	"github.com/quirkcheck/quirk/corehook"
+	"github.com/quirkcheck/quirk/corehook/server"
 )
 
 const (
@@ -23,12 +24,15 @@ const (
 )
 
 // Usage is the one-line synopsis of "quirk corehook".
-const Usage = "corehook install|uninstall|status|list|info|dump|debug|gc|handle [flags]"
+const Usage = "corehook install|uninstall|status|serve|list|info|dump|debug|gc|handle [flags]"
 
 const longUsage = `usage: quirk corehook VERB [flags]
 
-  install [--store DIR] [--config FILE] [--pipe-limit N] [--force]
+  install [--store DIR] [--config FILE] [--pipe-limit N] [--force] [--mode pipe|socket|auto] [--socket PATH]
                      save core_pattern, core_pipe_limit, suid_dumpable; install the handler
+                     (socket: @@PATH on 6.17+, else @PATH; auto: socket if a server listens, else pipe)
+  serve [--socket PATH] [--register] [--syslog] [--max-dumps N] [--budget N]
+                     take cores over the core_pattern socket (in the foreground)
   uninstall [--force]  restore the saved values byte for byte
   status [--json]      installed or not, saved values, changes since install
   list [--json]        stored crashes
@@ -50,7 +54,7 @@ var Command = &base.Command{
 }
 
 // Main runs "quirk corehook" with inv.Args (after "corehook").
-func Main(_ context.Context, inv *base.Invocation) int {
+func Main(ctx context.Context, inv *base.Invocation) int {
 	args, stdout, stderr := inv.Args, inv.Stdout, inv.Stderr
 	if len(args) == 0 {
 		fmt.Fprint(stderr, longUsage)
@@ -83,6 +87,12 @@ func Main(_ context.Context, inv *base.Invocation) int {
 	force := fs.Bool("force", false, "replace another handler, or restore over a newcomer")
 	pipeLimit := fs.Int("pipe-limit", corehook.DefaultPipeLimit, "core_pipe_limit to set on install")
 	asJSON := fs.Bool("json", false, "JSON output")
+	mode := fs.String("mode", corehook.ModePipe, "install mode: pipe, socket or auto")
+	socket := fs.String("socket", corehook.DefaultSocket, "the socket of corehook serve")
+	register := fs.Bool("register", false, "serve: install the socket pattern on start, restore on exit")
+	useSyslog := fs.Bool("syslog", false, "serve: log to syslog instead of stderr")
+	maxDumps := fs.Int("max-dumps", 4, "serve: cores streamed at once")
+	budgetN := fs.Int("budget", 64, "serve: dumps per minute before REJECT (-1: no limit)")
 	out := fs.String("o", "", "output file for dump")
 	operands, dashed, code, ok := sub.Parse(fs, rest)
 	if !ok {
@@ -104,7 +114,7 @@ func Main(_ context.Context, inv *base.Invocation) int {
 		if len(operands) != 0 {
 			return sub.UsageError("unexpected argument %q", operands[0])
 		}
-		res, err := corehook.Install(corehook.InstallOptions{ProcRoot: *procRoot, Store: cfg.Store, Config: *config, PipeLimit: *pipeLimit, Force: *force, StoreFromConfig: !storeSet})
+		res, err := corehook.Install(corehook.InstallOptions{ProcRoot: *procRoot, Store: cfg.Store, Config: *config, PipeLimit: *pipeLimit, Force: *force, StoreFromConfig: !storeSet, Mode: *mode, Socket: *socket})
 		if err != nil {
 			return fail(err)
 		}
@@ -133,8 +143,29 @@ func Main(_ context.Context, inv *base.Invocation) int {
 			return sub.JSON(st, exitOK)
 		}
 		printStatus(stdout, st)
-		if st.ChangedSinceInstall {
+		if st.ChangedSinceInstall || st.ServerDead {
 			return exitFindings
+		}
+		return exitOK
+	case "serve":
+		if len(operands) != 0 {
+			return sub.UsageError("unexpected argument %q", operands[0])
+		}
+		logf, closeLog, err := serveLog(stderr, *useSyslog)
+		if err != nil {
+			return fail(err)
+		}
+		defer closeLog()
+		storeFlag := ""
+		if storeSet {
+			storeFlag = cfg.Store
+		}
+		err = server.Run(ctx, server.RunOptions{
+			Options: server.Options{Config: *config, Store: storeFlag, ProcRoot: *procRoot, MaxDumps: *maxDumps, BudgetDumps: *budgetN, Log: logf},
+			Socket:  *socket, Register: *register, PipeLimit: *pipeLimit, Force: *force,
+		})
+		if err != nil {
+			return fail(err)
 		}
 		return exitOK
 	}
@@ -146,6 +177,11 @@ func printStatus(w io.Writer, st *corehook.Status) {
 		fmt.Fprintf(w, "installed: %s\n", st.Current)
 	} else {
 		fmt.Fprintf(w, "not installed; core_pattern = %q\n", st.Current)
+	}
+	if st.ServerDead {
+		fmt.Fprintf(w, "warning: nothing listens on %s: the kernel cannot connect, so every crash is lost; start \"quirk corehook serve\" or run uninstall\n", st.Socket)
+	} else if st.Socket != "" {
+		fmt.Fprintf(w, "server: listening on %s\n", st.Socket)
 	}
 	if st.State == nil {
 		return

@@ -26,10 +26,7 @@ const maxBatch = 2000
 // timeout, engine panic) is in its Result.Err, and a shell error (bad
 // substitution, syntax error) is a non-zero Result.Status with Stderr.
 func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Options) ([]Result, error) {
-	if engine == Mvdan {
-		return evalWordsMvdan(ctx, cases, opts)
-	}
-	sh, sb, err := openShell(engine, opts)
+	sh, sb, err := openEngine(engine, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -40,19 +37,11 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 	var order []string
 	for i, c := range cases {
 		results[i] = Result{Engine: sh.Name, Path: sh.Path, Version: sh.Version}
-		if !opts.AllowExec {
-			if err := checkCase(c); err != nil {
-				results[i].Err, results[i].Status = err, -1
-				continue
-			}
-		} else if strings.ContainsRune(c.Word+c.Setup+c.Arg0+strings.Join(c.Args, ""), 0) {
-			results[i].Err, results[i].Status = fmt.Errorf("a NUL byte cannot be passed to a shell"), -1
+		if err := admit(c.Setup+"\n__quirk_emit "+c.Word, append([]string{c.Arg0}, c.Args...), opts); err != nil {
+			results[i].Err, results[i].Status = err, -1
 			continue
 		}
 		arg0 := c.Arg0
-		if arg0 == "" {
-			arg0 = DefaultArg0
-		}
 		if _, ok := groups[arg0]; !ok {
 			order = append(order, arg0)
 		}
@@ -94,7 +83,7 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 //
 // A direct case that ends the shell is marked isolated and not settled:
 // the rerun gives it its own subshell.
-func (sb *sandbox) runBatch(ctx context.Context, sh *Shell, opts Options, arg0 string, cases []WordCase, chunk []int, isolated []bool, results []Result, batchNo int) (int, error) {
+func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 string, cases []WordCase, chunk []int, isolated []bool, results []Result, batchNo int) (int, error) {
 	sub := make([]WordCase, len(chunk))
 	iso := make([]bool, len(chunk))
 	for j, i := range chunk {
@@ -104,7 +93,7 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Shell, opts Options, arg0 s
 	if err := os.WriteFile(script, []byte(batchScript(sh.spec.printBuiltin, sub, chunk, iso)), 0o644); err != nil {
 		return 0, err
 	}
-	out, err := sb.run(ctx, sh.command(". "+shellQuote(script), opts, arg0))
+	out, err := sb.run(ctx, sh, sh.command(". "+shellQuote(script), opts, arg0), sh.environ(opts, true), true)
 	if err != nil {
 		return 0, err
 	}
@@ -139,7 +128,7 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Shell, opts Options, arg0 s
 			isolated[i] = true
 			r.Stdout, r.Stderr = "", ""
 		case started:
-			r.Err = fmt.Errorf("the shell died during this case (status %d)", out.status)
+			r.Err = diedErr(sh, out)
 			r.Status = out.status
 			settled++
 		case settled == 0:
@@ -157,12 +146,40 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Shell, opts Options, arg0 s
 
 var bashBatchLine = regexp.MustCompile(`batch: line [0-9]+: `)
 
-// command is the argv that runs src under the shell with $0=arg0.
-func (sh *Shell) command(src string, opts Options, arg0 string, args ...string) []string {
+// diedErr says why a case's process ended under it: an mvdan.cc/sh panic
+// (the worker's status 70 with its message) or a death of the shell.
+func diedErr(eng *Engine, out procOutput) error {
+	if eng.IsWorker() && out.status == workerPanicStatus && bytes.Contains(out.stderr, []byte(ErrEnginePanic.Error())) {
+		_, msg, _ := bytes.Cut(out.stderr, []byte(ErrEnginePanic.Error()+": "))
+		return fmt.Errorf("%w: %s", ErrEnginePanic, firstLineOf(msg))
+	}
+	if eng.IsWorker() && bytes.Contains(out.stderr, []byte("fatal error: out of memory")) {
+		return fmt.Errorf("the engine ran out of memory (status %d)", out.status)
+	}
+	return fmt.Errorf("the shell died during this case (status %d)", out.status)
+}
+
+func firstLineOf(b []byte) string {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	return string(line)
+}
+
+// command is the argv that runs src under the engine with $0=arg0.
+func (sh *Engine) command(src string, opts Options, arg0 string, args ...string) []string {
 	if sh.Name == "zsh" && !opts.NativeZsh {
 		src = "emulate sh; " + src
 	}
 	argv := append([]string{sh.Path}, sh.spec.prefix...)
 	argv = append(argv, "-c", src, arg0)
 	return append(argv, args...)
+}
+
+// environ is what the engine needs in its environment besides the
+// sandbox's: the worker's options for the mvdan engine, nothing for a shell.
+func (sh *Engine) environ(opts Options, records bool) []string {
+	if !sh.IsWorker() {
+		return nil
+	}
+	cfg := workerConfig{allowExec: opts.AllowExec, commands: opts.Commands, records: records}
+	return []string{workerEnv + "=" + cfg.encode()}
 }

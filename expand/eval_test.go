@@ -164,7 +164,7 @@ func TestBatchIsolation(t *testing.T) {
 				{Word: `"$*"`, Args: threeArgs},
 				{Word: `"${x"`},
 				{Setup: "IFS=-; exit 7", Word: `x`},
-				{Word: `"$*" "$0"`, Args: threeArgs},
+				{Word: `"$*" "$0"`, Args: threeArgs, Arg0: "t.sh"},
 				{Setup: "echo out; echo err >&2", Word: `"$1"`, Args: []string{"p"}, Arg0: "other"},
 			}
 			rs, err := EvalWords(t.Context(), engine, cases, Options{})
@@ -183,7 +183,7 @@ func TestBatchIsolation(t *testing.T) {
 			if rs[3].Status != 7 || rs[3].Fields != nil {
 				t.Errorf("exit 7: got status %d fields %s", rs[3].Status, FieldString(rs[3]))
 			}
-			if got := FieldString(rs[4]); got != "<a b c d><quirk>" {
+			if got := FieldString(rs[4]); got != "<a b c d><t.sh>" {
 				t.Errorf("IFS or $0 leaked between cases: got %s", got)
 			}
 			if rs[5].Stdout != "out\n" || !strings.Contains(rs[5].Stderr, "err") || FieldString(rs[5]) != "<p>" {

@@ -14,13 +14,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Landlock confines what the shells may touch in the file system: read and
-// execute the system's programs and libraries, read the sandbox's scripts
-// and helpers, read and write only the sandbox's working directory and
-// /dev/null. It is applied to one locked OS thread that then starts the
-// shell, so the Go process itself stays unrestricted: the rules of
+// Landlock is applied to one locked OS thread that then starts the sandbox,
+// so the Go process itself stays unrestricted: the rules of
 // landlock_restrict_self(2) hold for the calling thread and what it forks,
 // and the thread dies with its goroutine (it is never unlocked).
+//
+// With bubblewrap it only scopes the sandbox (ABI 6): no connecting to an
+// abstract UNIX socket and no signal to a process outside the domain. It
+// handles no file-system right then, because a domain that does forbids
+// the mounts bubblewrap makes; the mount namespace is the file-system
+// layer. Without bubblewrap it also confines the file system: read and
+// execute the system's programs and libraries, read the sandbox's scripts
+// and helpers, read and write only the working directory and /dev/null.
 
 var (
 	landlockOnce sync.Once
@@ -94,7 +99,11 @@ func (sb *sandbox) startConfined(cmd *exec.Cmd, shellPaths []string) (confined b
 	if abi == 0 {
 		return false, func() {}, cmd.Start()
 	}
-	rules := sb.landlockRules(shellPaths)
+	fsRules := sb.layers.bwrap == ""
+	var rules []llRule
+	if fsRules {
+		rules = sb.landlockRules(shellPaths)
+	}
 	errc := make(chan error, 1)
 	confinedc := make(chan bool, 1)
 	done := make(chan struct{})
@@ -102,7 +111,7 @@ func (sb *sandbox) startConfined(cmd *exec.Cmd, shellPaths []string) (confined b
 		// Never unlocked: the thread carries the Landlock domain and
 		// no_new_privs, so it must end with this goroutine.
 		runtime.LockOSThread()
-		if err := restrictThread(abi, rules); err != nil {
+		if err := restrictThread(abi, fsRules, rules); err != nil {
 			confinedc <- false
 			errc <- fmt.Errorf("landlock: %w", err)
 			return
@@ -115,11 +124,21 @@ func (sb *sandbox) startConfined(cmd *exec.Cmd, shellPaths []string) (confined b
 	return confined, func() { close(done) }, err
 }
 
-func restrictThread(abi int, rules []llRule) error {
-	handled := llHandled(abi)
+func restrictThread(abi int, fsRules bool, rules []llRule) error {
+	var handled uint64
+	if fsRules {
+		handled = llHandled(abi)
+	}
 	attr := unix.LandlockRulesetAttr{Handled_access_fs: handled}
-	// Only the first field is passed: every ABI understands it.
-	fd, _, errno := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, uintptr(unsafe.Pointer(&attr)), 8, 0)
+	size := uintptr(8) // only the first field: every ABI understands it
+	if abi >= 6 {
+		attr.Scoped = unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | unix.LANDLOCK_SCOPE_SIGNAL
+		size = 24 // fs, net and scoped
+	} else if !fsRules {
+		// Nothing to restrict: still set no_new_privs.
+		return unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+	}
+	fd, _, errno := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, uintptr(unsafe.Pointer(&attr)), size, 0)
 	if errno != 0 {
 		return fmt.Errorf("create ruleset: %w", errno)
 	}

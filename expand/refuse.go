@@ -1,7 +1,9 @@
 package expand
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -51,12 +53,19 @@ func CheckNoExec(src string) error {
 	return found
 }
 
-func checkCase(c WordCase) error {
-	if strings.ContainsRune(c.Word+c.Setup+c.Arg0+strings.Join(c.Args, ""), 0) {
-		return fmt.Errorf("a NUL byte cannot be passed to a shell")
+// ErrNUL: a word, script or argument holds a NUL byte, which no argv can
+// carry.
+var ErrNUL = errors.New("a NUL byte cannot be passed to a shell")
+
+// admit is the one check every case passes before any engine sees it: no
+// NUL byte in src or args, and, without AllowExec, no construct
+// CheckNoExec refuses.
+func admit(src string, args []string, opts Options) error {
+	if strings.ContainsRune(src, 0) || slices.ContainsFunc(args, func(a string) bool { return strings.ContainsRune(a, 0) }) {
+		return ErrNUL
 	}
-	if err := CheckNoExec(c.Setup + "\n__quirk_emit " + c.Word); err != nil {
-		return err
+	if !opts.AllowExec {
+		return CheckNoExec(src)
 	}
 	return nil
 }

@@ -44,9 +44,9 @@ type Result struct {
 	// of its whole batch (words).
 	Elapsed time.Duration
 
-	// Notes say how the sandbox was weakened on this machine, e.g. "no
-	// network namespace: operation not permitted". They are the same for
-	// every case of a run.
+	// Notes say how the sandbox was weakened on this machine, one per
+	// missing layer ("sandbox layer cgroup missing: …"). They are the same
+	// for every case of a run; none means every layer was in place.
 	Notes []string
 }
 
@@ -95,6 +95,24 @@ type Options struct {
 	// Paths overrides where a shell engine's binary is, e.g.
 	// {"bash": "/opt/bash-5.3/bin/bash"}.
 	Paths map[string]string
+
+	// RequireSandbox refuses to run anything (ErrSandboxIncomplete) when
+	// the machine cannot give one of the sandbox's layers (bubblewrap's
+	// namespaces, seccomp, Landlock scopes, the cgroup, the drop to uid
+	// 65534). Without it the run goes on and Result.Notes name what is
+	// missing. "quirk check --confirm" and CI set it.
+	RequireSandbox bool
+
+	// MemoryMiB caps the memory of the sandbox's whole process tree (the
+	// cgroup). Zero means 1024.
+	MemoryMiB int
+}
+
+func (o Options) memoryBytes() int64 {
+	if o.MemoryMiB > 0 {
+		return int64(o.MemoryMiB) << 20
+	}
+	return 1 << 30
 }
 
 func (o Options) timeout() time.Duration {
@@ -137,6 +155,9 @@ var (
 	ErrTimeout = errors.New("timed out")
 	// ErrEnginePanic: mvdan.cc/sh panicked (v3.14.1 does on "shift -1").
 	ErrEnginePanic = errors.New("engine panicked")
+	// ErrSandboxIncomplete: Options.RequireSandbox is set and a layer of
+	// the sandbox is missing on this machine.
+	ErrSandboxIncomplete = errors.New("sandbox incomplete")
 )
 
 // FieldString renders fields the way the facts sheets do: "<a><b c>", and

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +25,8 @@ type sandbox struct {
 	root, bin, work string
 	opts            Options
 	limiter         string // bash used to apply ulimits before exec
+	layers          layers
+	cg              *cgroup
 	mu              sync.Mutex
 	notes           []string
 }
@@ -36,10 +39,11 @@ const WorkDir = "@WORKDIR@"
 // cannot exhaust quirk's memory.
 const maxStream = 16 << 20
 
-// openShell finds the engine's shell and makes a sandbox to run it in; the
-// caller cleans the sandbox up.
-func openShell(engine string, opts Options) (*Shell, *sandbox, error) {
-	sh, err := FindShell(engine, opts.Paths[engine])
+// openEngine finds the engine and makes a sandbox to run it in; the caller
+// cleans the sandbox up. With Options.RequireSandbox a machine that lacks a
+// layer is an error, before anything runs.
+func openEngine(engine string, opts Options) (*Engine, *sandbox, error) {
+	eng, err := FindEngine(engine, opts.Paths[engine])
 	if err != nil {
 		return nil, nil, err
 	}
@@ -47,11 +51,15 @@ func openShell(engine string, opts Options) (*Shell, *sandbox, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return sh, sb, nil
+	if opts.RequireSandbox && len(sb.layers.missing) > 0 {
+		sb.cleanup()
+		return nil, nil, fmt.Errorf("%w: missing %s (%s)", ErrSandboxIncomplete, strings.Join(sb.layers.missing, ", "), strings.Join(sb.layers.notes, "; "))
+	}
+	return eng, sb, nil
 }
 
 func newSandbox(opts Options) (*sandbox, error) {
-	bash, err := FindShell("bash", opts.Paths["bash"])
+	bash, err := FindEngine("bash", opts.Paths["bash"])
 	if err != nil {
 		return nil, fmt.Errorf("sandbox needs bash to apply resource limits: %w", err)
 	}
@@ -64,7 +72,12 @@ func newSandbox(opts Options) (*sandbox, error) {
 		sb.cleanup()
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	sb.notes = platformNotes(bash.Path)
+	sb.layers = probeLayers()
+	sb.notes = append([]string{}, sb.layers.notes...)
+	if err := sb.openCgroup(); err != nil {
+		sb.cleanup()
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
 	return sb, nil
 }
 
@@ -158,6 +171,7 @@ func (sb *sandbox) addNote(note string) {
 }
 
 func (sb *sandbox) cleanup() {
+	sb.cg.remove()
 	_ = os.RemoveAll(sb.root)
 }
 
@@ -174,9 +188,14 @@ func (sb *sandbox) env() []string {
 // limitScript is run by bash before it execs the real shell, so the
 // limits hold for the shell and every subshell it forks. RLIMIT_CPU counts
 // per process: a looping case's subshell dies with SIGXCPU, its batch lives.
-func (sb *sandbox) limitScript() string {
+//
+// Before that it closes every descriptor from keepFrom up: quirk's caller
+// may have left some open without close-on-exec (Go passes those on), and
+// none of them belongs in the sandbox.
+func (sb *sandbox) limitScript(keepFrom int) string {
 	o := sb.opts
-	return fmt.Sprintf(`ulimit -t %d -f %d -u %d -v %d -c 0 || exit 125; exec "$@"`,
+	closeFDs := fmt.Sprintf(`for __q in /proc/$$/fd/*; do __q=${__q##*/}; [ "$__q" -ge %d ] 2>/dev/null && eval "exec $__q>&-" 2>/dev/null; done; `, keepFrom)
+	return closeFDs + sb.cgroupJoin() + fmt.Sprintf(`ulimit -t %d -f %d -u %d -v %d -c 0 || exit 125; exec "$@"`,
 		o.cpuSeconds(), o.fileSizeKiB(), o.maxProcs(), 2<<20)
 }
 
@@ -187,16 +206,45 @@ type procOutput struct {
 	timedOut                bool
 }
 
-// run starts argv (a shell and its arguments) in the sandbox and collects
-// stdout, stderr and the record stream the batch writes on fd 3.
-func (sb *sandbox) run(ctx context.Context, argv []string) (procOutput, error) {
+// run starts argv (an engine and its arguments, with env added to the
+// sandbox's environment) in the sandbox and collects stdout, stderr and,
+// when records is set, the record stream the batch writes on fd 3. Without
+// records the engine gets no fd 3 at all.
+func (sb *sandbox) run(ctx context.Context, eng *Engine, argv, env []string, records bool) (procOutput, error) {
 	var out procOutput
 	ctx, cancel := context.WithTimeout(ctx, sb.opts.timeout())
 	defer cancel()
 
-	full := append([]string{sb.limiter, "-c", sb.limitScript(), "quirk-sandbox"}, argv...)
+	nStreams := 2
+	if records {
+		nStreams = 3
+	}
+	firstFD := 3 + nStreams - 2
+	var extra []*os.File
+	defer func() {
+		for _, f := range extra {
+			f.Close()
+		}
+	}()
+	if eng.IsWorker() {
+		// The executable may sit where the sandbox user cannot reach it
+		// (a test binary in a 0700 build directory): it is passed open and
+		// started as /proc/self/fd/N, which needs no path to it.
+		exe, err := os.Open(eng.Path)
+		if err != nil {
+			return out, fmt.Errorf("engine worker: %w", err)
+		}
+		extra = append(extra, exe)
+		argv = append([]string{"/proc/self/fd/" + strconv.Itoa(firstFD)}, argv[1:]...)
+		firstFD++
+	}
+	full, more, err := sb.wrap(argv, firstFD)
+	extra = append(extra, more...)
+	if err != nil {
+		return out, err
+	}
 	cmd := exec.Command(full[0], full[1:]...)
-	cmd.Env = sb.env()
+	cmd.Env = append(sb.env(), env...)
 	cmd.Dir = sb.work
 	cmd.Stdin = nil // /dev/null
 
@@ -204,7 +252,7 @@ func (sb *sandbox) run(ctx context.Context, argv []string) (procOutput, error) {
 		r, w *os.File
 		buf  bytes.Buffer
 	}
-	streams := make([]*stream, 3)
+	streams := make([]*stream, nStreams)
 	for i := range streams {
 		r, w, err := os.Pipe()
 		if err != nil {
@@ -217,8 +265,11 @@ func (sb *sandbox) run(ctx context.Context, argv []string) (procOutput, error) {
 		streams[i] = &stream{r: r, w: w}
 	}
 	cmd.Stdout, cmd.Stderr = streams[0].w, streams[1].w
-	cmd.ExtraFiles = []*os.File{streams[2].w}
-	cmd.SysProcAttr = sandboxAttr()
+	if records {
+		cmd.ExtraFiles = []*os.File{streams[2].w}
+	}
+	cmd.ExtraFiles = append(cmd.ExtraFiles, extra...)
+	cmd.SysProcAttr = sb.sysProcAttr()
 
 	var wg sync.WaitGroup
 	for _, s := range streams {
@@ -251,12 +302,12 @@ func (sb *sandbox) run(ctx context.Context, argv []string) (procOutput, error) {
 	case waitErr = <-done:
 	case <-ctx.Done():
 		out.timedOut = true
-		killGroup(cmd.Process)
+		sb.killTree(cmd.Process)
 		waitErr = <-done
 	}
-	// Background jobs a case left behind die with the process group, which
-	// also closes the pipes they hold.
-	killGroup(cmd.Process)
+	// Background jobs a case left behind die with the PID namespace, the
+	// process group and the cgroup, which also closes the pipes they hold.
+	sb.killTree(cmd.Process)
 	readersDone := make(chan struct{})
 	go func() { wg.Wait(); close(readersDone) }()
 	select {
@@ -272,7 +323,10 @@ func (sb *sandbox) run(ctx context.Context, argv []string) (procOutput, error) {
 		s.r.Close()
 	}
 
-	out.stdout, out.stderr, out.records = streams[0].buf.Bytes(), streams[1].buf.Bytes(), streams[2].buf.Bytes()
+	out.stdout, out.stderr = streams[0].buf.Bytes(), streams[1].buf.Bytes()
+	if records {
+		out.records = streams[2].buf.Bytes()
+	}
 	var exitErr *exec.ExitError
 	switch {
 	case waitErr == nil:
@@ -281,8 +335,11 @@ func (sb *sandbox) run(ctx context.Context, argv []string) (procOutput, error) {
 	default:
 		return out, waitErr
 	}
-	if out.status == 125 && bytes.Contains(out.stderr, []byte("ulimit")) {
+	if out.status == 125 && (bytes.Contains(out.stderr, []byte("ulimit")) || bytes.Contains(out.stderr, []byte("quirk-sandbox:"))) {
 		return out, fmt.Errorf("sandbox: could not set resource limits: %s", bytes.TrimSpace(out.stderr))
+	}
+	if out.status == 1 && bytes.HasPrefix(out.stderr, []byte("bwrap:")) {
+		return out, fmt.Errorf("sandbox: bubblewrap failed: %s", bytes.TrimSpace(out.stderr))
 	}
 	return out, nil
 }

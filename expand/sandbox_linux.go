@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -15,52 +18,207 @@ import (
 // unprivileged user cannot write outside the directories handed to it.
 const sandboxUID = 65534
 
+// Sandbox layers, as Result.Notes and ErrSandboxIncomplete name them.
+const (
+	LayerMountNS  = "bubblewrap"      // mount, user, PID, network, IPC and UTS namespaces, minimal root
+	LayerSeccomp  = "seccomp"         // the system-call filter
+	LayerLandlock = "landlock-scopes" // no abstract sockets or signals across the sandbox edge
+	LayerCgroup   = "cgroup"          // memory and task caps for the whole tree
+	LayerUser     = "user-drop"       // uid/gid 65534 when quirk runs as root
+)
+
+// layers is what this machine gives the sandbox, probed once per process.
+type layers struct {
+	bwrap   string // bubblewrap's path, "" when it is missing or cannot run
+	seccomp []byte // the compiled filter, nil when it could not be built
+	scopes  bool   // Landlock ABI >= 6
+	cgroup  bool
+	missing []string // layer names
+	notes   []string
+}
+
+var (
+	layersOnce sync.Once
+	theLayers  layers
+)
+
+func probeLayers() layers {
+	layersOnce.Do(func() {
+		l := &theLayers
+		miss := func(layer, why string) {
+			l.missing = append(l.missing, layer)
+			l.notes = append(l.notes, fmt.Sprintf("sandbox layer %s missing: %s", layer, why))
+		}
+		if prog, err := seccompProgram(); err != nil {
+			miss(LayerSeccomp, err.Error())
+		} else {
+			l.seccomp = prog
+		}
+		if bw, err := lookSystemPath("bwrap"); err != nil {
+			miss(LayerMountNS, "bubblewrap (bwrap) is not installed: shells see the host file system through Landlock rules only")
+		} else if err := tryBwrap(bw); err != nil {
+			miss(LayerMountNS, fmt.Sprintf("bubblewrap cannot start here (%v): shells see the host file system through Landlock rules only", err))
+		} else {
+			l.bwrap = bw
+		}
+		if l.bwrap == "" && l.seccomp != nil {
+			// bubblewrap is what installs the filter.
+			l.seccomp = nil
+			miss(LayerSeccomp, "it is installed by bubblewrap, which is missing")
+		}
+		if v := landlockVersion(); v < 6 {
+			miss(LayerLandlock, fmt.Sprintf("Landlock ABI %d, scopes need 6", v))
+		} else {
+			l.scopes = true
+		}
+		if cg, err := newCgroup(64<<20, 16); err != nil {
+			miss(LayerCgroup, fmt.Sprintf("%v: memory and processes are capped per process only", err))
+		} else {
+			cg.remove()
+			l.cgroup = true
+		}
+		if os.Geteuid() != 0 {
+			miss(LayerUser, fmt.Sprintf("running as uid %d, not root: shells keep that user", os.Geteuid()))
+		}
+	})
+	return theLayers
+}
+
+// tryBwrap starts "true" under the sandbox's bubblewrap namespaces.
+func tryBwrap(bw string) error {
+	tr, err := lookSystemPath("true")
+	if err != nil {
+		return err
+	}
+	args := append([]string{bw}, bwrapNamespaces()...)
+	args = append(args, bwrapRoot()...)
+	args = append(args, "--", tr)
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = []string{}
+	cmd.SysProcAttr = baseAttr()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+func bwrapNamespaces() []string {
+	return []string{
+		"--unshare-user", "--disable-userns", "--unshare-ipc", "--unshare-pid", "--unshare-net",
+		"--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+	}
+}
+
+// bwrapRoot is the minimal root: the system's programs and libraries
+// read-only, the few files of /etc the shells read, a private /tmp and
+// /dev/shm, bubblewrap's minimal /dev, and a /proc of the sandbox's own PID
+// namespace. No /home, /root, /run, /var, /sys or host /tmp.
+func bwrapRoot() []string {
+	var args []string
+	for _, d := range []string{"/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"} {
+		st, err := os.Lstat(d)
+		switch {
+		case err != nil:
+		case st.Mode()&os.ModeSymlink != 0:
+			if target, err := os.Readlink(d); err == nil {
+				args = append(args, "--symlink", target, d)
+			}
+		case st.IsDir():
+			args = append(args, "--ro-bind", d, d)
+		}
+	}
+	for _, f := range []string{"/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime"} {
+		args = append(args, "--ro-bind-try", f, f)
+	}
+	return append(args, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp")
+}
+
+// bwrapArgs is bubblewrap's command line for one run, up to "--".
+func (sb *sandbox) bwrapArgs(enginePath string, seccompFD int) []string {
+	args := append(bwrapNamespaces(), bwrapRoot()...)
+	if strings.HasPrefix(enginePath, "/proc/self/fd/") {
+		// The worker, passed as an open descriptor.
+	} else if real, err := filepath.EvalSymlinks(enginePath); err == nil && !underSystemDirs(real) {
+		// A shell from Options.Paths, or the quirk executable itself.
+		args = append(args, "--ro-bind", real, real)
+		if real != enginePath {
+			args = append(args, "--ro-bind", enginePath, enginePath)
+		}
+	}
+	args = append(args, "--ro-bind", sb.root, sb.root, "--bind", sb.work, sb.work, "--chdir", sb.work)
+	if seccompFD >= 0 {
+		args = append(args, "--seccomp", strconv.Itoa(seccompFD))
+	}
+	return append(args, "--remount-ro", "/")
+}
+
+func underSystemDirs(p string) bool {
+	for _, d := range []string{"/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/"} {
+		if strings.HasPrefix(p, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// wrap turns argv (an engine and its arguments) into what is started:
+// quirk's limiter joins the cgroup and sets the resource limits, then
+// starts bubblewrap, which starts the engine. extra are files to pass
+// after the record stream (the seccomp program); firstFD is the
+// descriptor number the first of them gets.
+func (sb *sandbox) wrap(argv []string, firstFD int) (full []string, extra []*os.File, err error) {
+	if sb.layers.bwrap == "" {
+		probeIsolation(sb.limiter)
+		return append([]string{sb.limiter, "-c", sb.limitScript(firstFD), "quirk-sandbox"}, argv...), nil, nil
+	}
+	fd := -1
+	if sb.layers.seccomp != nil {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, nil, err
+		}
+		// The program is a few hundred bytes: it fits the pipe's buffer.
+		_, werr := w.Write(sb.layers.seccomp)
+		w.Close()
+		if werr != nil {
+			r.Close()
+			return nil, nil, werr
+		}
+		extra = append(extra, r)
+		fd = firstFD
+	}
+	full = []string{sb.limiter, "-c", sb.limitScript(firstFD + len(extra)), "quirk-sandbox", sb.layers.bwrap}
+	full = append(full, sb.bwrapArgs(argv[0], fd)...)
+	full = append(full, "--")
+	return append(full, argv...), extra, nil
+}
+
+// The fallback when bubblewrap is missing: Go's own namespaces.
 var (
 	isolationOnce  sync.Once
 	isolationFlags uintptr
-	isolationNotes []string
 )
 
-// probeIsolation finds, once per process, whether shells can start in a new
-// network namespace. As root that is CLONE_NEWNET; otherwise a user
-// namespace is needed too, which some machines forbid.
+// probeIsolation finds, once per process, whether shells can start in new
+// PID and network namespaces without bubblewrap (as root).
 func probeIsolation(bash string) {
 	isolationOnce.Do(func() {
+		if os.Geteuid() != 0 {
+			return
+		}
 		try := func(flags uintptr) error {
 			cmd := exec.Command(bash, "-c", ":")
 			cmd.Env = []string{}
 			attr := baseAttr()
 			attr.Cloneflags = flags
-			if flags&syscall.CLONE_NEWUSER != 0 {
-				attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: os.Getuid(), HostID: os.Getuid(), Size: 1}}
-				attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: os.Getgid(), HostID: os.Getgid(), Size: 1}}
-			}
 			cmd.SysProcAttr = attr
 			return cmd.Run()
 		}
-		var user uintptr
-		if os.Geteuid() != 0 {
-			if landlockVersion() > 0 {
-				// An unprivileged user needs a user namespace for the
-				// others, and Go maps it by writing /proc/PID/uid_map from
-				// the starting thread, which Landlock has already closed.
-				isolationNotes = append(isolationNotes, "not root: no PID or network namespace (Landlock confinement is used instead)")
-				return
+		for _, f := range []uintptr{syscall.CLONE_NEWPID, syscall.CLONE_NEWNET} {
+			if try(isolationFlags|f) == nil {
+				isolationFlags |= f
 			}
-			user = syscall.CLONE_NEWUSER
-		}
-		// A PID namespace makes the shell the init of its own tree: when
-		// it exits the kernel kills and reaps everything it left behind
-		// (a fork bomb's children, orphans no init would reap here).
-		if err := try(user | syscall.CLONE_NEWPID); err != nil {
-			isolationNotes = append(isolationNotes, fmt.Sprintf("no PID namespace (%v): orphans are killed by process group only", err))
-		} else {
-			isolationFlags |= user | syscall.CLONE_NEWPID
-		}
-		if err := try(isolationFlags | user | syscall.CLONE_NEWNET); err != nil {
-			isolationNotes = append(isolationNotes, fmt.Sprintf("no network namespace (%v): shells share the host network", err))
-		} else {
-			isolationFlags |= user | syscall.CLONE_NEWNET
 		}
 	})
 }
@@ -73,35 +231,45 @@ func baseAttr() *syscall.SysProcAttr {
 	return attr
 }
 
-func sandboxAttr() *syscall.SysProcAttr {
+func (sb *sandbox) sysProcAttr() *syscall.SysProcAttr {
 	attr := baseAttr()
-	attr.Cloneflags = isolationFlags
-	if isolationFlags&syscall.CLONE_NEWUSER != 0 {
-		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: os.Getuid(), HostID: os.Getuid(), Size: 1}}
-		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: os.Getgid(), HostID: os.Getgid(), Size: 1}}
+	if sb.layers.bwrap == "" {
+		attr.Cloneflags = isolationFlags
+	}
+	if sb.cg != nil && sb.cg.fd >= 0 {
+		attr.UseCgroupFD, attr.CgroupFD = true, sb.cg.fd
 	}
 	return attr
 }
 
-func platformNotes(bash string) []string {
-	probeIsolation(bash)
-	notes := append([]string{}, isolationNotes...)
-	if landlockVersion() == 0 {
-		notes = append(notes, "no Landlock in this kernel: shells may read and write wherever their user may")
+func (sb *sandbox) openCgroup() error {
+	if !sb.layers.cgroup {
+		return nil
 	}
-	if os.Geteuid() != 0 {
-		notes = append(notes, fmt.Sprintf("running as uid %d, not root: shells keep that user (no drop to nobody)", os.Geteuid()))
+	cg, err := newCgroup(sb.opts.memoryBytes(), sb.opts.maxProcs())
+	if err != nil {
+		return err
 	}
-	return notes
+	sb.cg = cg
+	return nil
+}
+
+// cgroupJoin is the limiter's shell code that moves it into a v1 cgroup.
+func (sb *sandbox) cgroupJoin() string {
+	if sb.cg == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, p := range sb.cg.procs {
+		fmt.Fprintf(&b, "echo $$ > %s || { echo 'quirk-sandbox: cannot join the cgroup' >&2; exit 125; }; ", shellQuote(p))
+	}
+	return b.String()
 }
 
 // handOver gives the working directory to the sandbox user.
 func handOver(dir string) error {
 	if os.Geteuid() == 0 {
-		if err := os.Chown(dir, sandboxUID, sandboxUID); err != nil {
-			return err
-		}
-		return nil
+		return os.Chown(dir, sandboxUID, sandboxUID)
 	}
 	return nil
 }
@@ -117,6 +285,15 @@ func killGroup(p *os.Process) {
 			return // ESRCH: nobody left
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// killTree kills what is left of the sandbox's processes: its process
+// group and, with a cgroup, everything in it.
+func (sb *sandbox) killTree(p *os.Process) {
+	killGroup(p)
+	if sb.cg != nil {
+		sb.cg.kill()
 	}
 }
 

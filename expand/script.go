@@ -20,27 +20,7 @@ type ScriptCase struct {
 // isolate faithfully). Results carry Stdout, Stderr and Status; Fields stay
 // nil. The error is for the engine as a whole, as in EvalWords.
 func EvalScripts(ctx context.Context, engine string, cases []ScriptCase, opts Options) ([]Result, error) {
-	if engine == Mvdan {
-		dir, cleanup, err := mvdanDir(opts)
-		if err != nil {
-			return nil, fmt.Errorf("mvdan: %w", err)
-		}
-		defer cleanup()
-		results := make([]Result, len(cases))
-		for i, c := range cases {
-			r := &results[i]
-			r.Engine, r.Path, r.Version = Mvdan, "mvdan.cc/sh/v3/interp (in process)", MvdanVersion()
-			if !opts.AllowExec {
-				if err := CheckNoExec(c.Script); err != nil {
-					r.Err, r.Status = err, -1
-					continue
-				}
-			}
-			r.Status, r.Stdout, r.Stderr, r.Err = runMvdan(ctx, c.Script, arg0Of(c.Arg0), c.Args, dir, opts, nil)
-		}
-		return results, nil
-	}
-	sh, sb, err := openShell(engine, opts)
+	sh, sb, err := openEngine(engine, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -49,23 +29,21 @@ func EvalScripts(ctx context.Context, engine string, cases []ScriptCase, opts Op
 	for i, c := range cases {
 		r := &results[i]
 		r.Engine, r.Path, r.Version = sh.Name, sh.Path, sh.Version
-		if strings.ContainsRune(c.Script+c.Arg0+strings.Join(c.Args, ""), 0) {
-			r.Err, r.Status = fmt.Errorf("a NUL byte cannot be passed to a shell"), -1
+		if err := admit(c.Script, append([]string{c.Arg0}, c.Args...), opts); err != nil {
+			r.Err, r.Status = err, -1
 			continue
-		}
-		if !opts.AllowExec {
-			if err := CheckNoExec(c.Script); err != nil {
-				r.Err, r.Status = err, -1
-				continue
-			}
 		}
 		if i > 0 {
 			if err := sb.freshWork(); err != nil {
 				return nil, fmt.Errorf("sandbox: %w", err)
 			}
 		}
+		src, err := sb.scriptSource(c.Script, i)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
 		start := time.Now()
-		out, err := sb.run(ctx, sh.command(c.Script, opts, arg0Of(c.Arg0), c.Args...))
+		out, err := sb.run(ctx, sh, sh.command(src, opts, c.Arg0, c.Args...), sh.environ(opts, false), false)
 		r.Elapsed = time.Since(start)
 		r.Notes = sb.notes
 		if err != nil {
@@ -73,18 +51,33 @@ func EvalScripts(ctx context.Context, engine string, cases []ScriptCase, opts Op
 			continue
 		}
 		r.Stdout, r.Stderr, r.Status = string(out.stdout), string(out.stderr), out.status
-		if out.timedOut {
+		switch {
+		case out.timedOut:
 			r.Err, r.Status = fmt.Errorf("%w after %s", ErrTimeout, opts.timeout()), -1
+		case sh.IsWorker() && out.status == workerPanicStatus:
+			r.Err = diedErr(sh, out)
 		}
 	}
 	return results, nil
 }
 
-func arg0Of(s string) string {
-	if s == "" {
-		return DefaultArg0
+// maxInlineScript is the largest script passed as the -c argument: Linux
+// refuses a single argument over 128 KiB (MAX_ARG_STRLEN) with "argument
+// list too long".
+const maxInlineScript = 64 << 10
+
+// scriptSource is what "-c" runs for a script: the script itself, or, when
+// it is too long for one argument, ". FILE" on a copy in the sandbox (a
+// top-level "return" then ends the file, as in any sourced file).
+func (sb *sandbox) scriptSource(script string, n int) (string, error) {
+	if len(script) <= maxInlineScript {
+		return script, nil
 	}
-	return s
+	path := filepath.Join(sb.root, fmt.Sprintf("script-%d.sh", n))
+	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
+		return "", err
+	}
+	return ". " + shellQuote(path), nil
 }
 
 // linkCommands puts the named system commands on the sandbox's PATH. They

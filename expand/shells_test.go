@@ -14,9 +14,9 @@ func requireShells() bool {
 
 // needShell returns the engine's shell, or skips (fails under
 // QUIRK_REQUIRE_SHELLS=1 / CI=true) when it is not installed.
-func needShell(t testing.TB, name string) *Shell {
+func needShell(t testing.TB, name string) *Engine {
 	t.Helper()
-	sh, err := FindShell(name, "")
+	sh, err := FindEngine(name, "")
 	if err != nil {
 		if errors.Is(err, ErrShellMissing) && !requireShells() {
 			t.Skipf("skipping: %v (set QUIRK_REQUIRE_SHELLS=1 to fail instead)", err)
@@ -26,12 +26,12 @@ func needShell(t testing.TB, name string) *Shell {
 	return sh
 }
 
-func TestFindShellErrors(t *testing.T) {
-	if _, err := FindShell("csh", ""); !errors.Is(err, ErrUnknownEngine) {
-		t.Errorf("FindShell(csh) = %v, want ErrUnknownEngine", err)
+func TestFindEngineErrors(t *testing.T) {
+	if _, err := FindEngine("csh", ""); !errors.Is(err, ErrUnknownEngine) {
+		t.Errorf("FindEngine(csh) = %v, want ErrUnknownEngine", err)
 	}
-	if _, err := FindShell("bash", "/nonexistent/bash"); !errors.Is(err, ErrShellMissing) {
-		t.Errorf("FindShell(bash, /nonexistent/bash) = %v, want ErrShellMissing", err)
+	if _, err := FindEngine("bash", "/nonexistent/bash"); !errors.Is(err, ErrShellMissing) {
+		t.Errorf("FindEngine(bash, /nonexistent/bash) = %v, want ErrShellMissing", err)
 	}
 	if _, err := EvalWords(t.Context(), "fish", []WordCase{{Word: "x"}}, Options{}); !errors.Is(err, ErrUnknownEngine) {
 		t.Errorf("EvalWords(fish) = %v, want ErrUnknownEngine", err)

@@ -34,7 +34,7 @@ func TestPrivateTMPDIR(t *testing.T) {
 }
 
 func requireBashForTmpdir(t *testing.T) {
-	if _, err := FindShell("bash", ""); err != nil {
+	if _, err := FindEngine("bash", ""); err != nil {
 		if os.Getenv("QUIRK_REQUIRE_SHELLS") != "" {
 			t.Fatal(err)
 		}

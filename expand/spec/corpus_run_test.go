@@ -20,7 +20,7 @@ func TestPositionalCorpus(t *testing.T) {
 			engines = append(engines, e)
 			continue
 		}
-		if _, err := expand.FindShell(e, ""); err != nil {
+		if _, err := expand.FindEngine(e, ""); err != nil {
 			if e == "bash" || requireShells() {
 				t.Fatalf("%v (CI installs every shell)", err)
 			}

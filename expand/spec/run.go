@@ -96,7 +96,7 @@ func Run(ctx context.Context, files []*File, engines []string, opts expand.Optio
 			if o.Timeout == 0 {
 				o.Timeout = 5 * time.Second
 			}
-			if sh, err := expand.FindShell(engine, opts.Paths[engine]); err == nil {
+			if sh, err := expand.FindEngine(engine, opts.Paths[engine]); err == nil && !sh.IsWorker() {
 				o.Env = append(append([]string{}, opts.Env...), "SH="+sh.Path)
 			}
 			// The files expect a UTF-8 locale (character slicing) and a writable $TMP.

@@ -165,11 +165,9 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 func pickEngines(list string) (engines, notes []string, err error) {
 	if list == "" {
 		for _, e := range expand.Engines() {
-			if e != expand.Mvdan {
-				if _, err := expand.FindShell(e, ""); err != nil {
-					notes = append(notes, fmt.Sprintf("%s skipped: %v", e, err))
-					continue
-				}
+			if _, err := expand.FindEngine(e, ""); err != nil {
+				notes = append(notes, fmt.Sprintf("%s skipped: %v", e, err))
+				continue
 			}
 			engines = append(engines, e)
 		}
@@ -180,10 +178,8 @@ func pickEngines(list string) (engines, notes []string, err error) {
 		if e == "" || slices.Contains(engines, e) {
 			continue
 		}
-		if e != expand.Mvdan {
-			if _, err := expand.FindShell(e, ""); err != nil {
-				return nil, nil, err
-			}
+		if _, err := expand.FindEngine(e, ""); err != nil {
+			return nil, nil, err
 		}
 		engines = append(engines, e)
 	}

@@ -12,11 +12,13 @@ import (
 	"time"
 )
 
-// Mvdan is the name of the in-process engine built on mvdan.cc/sh.
+// Mvdan is the name of the engine built on mvdan.cc/sh. It runs like a
+// shell: quirk's own executable, started in the sandbox as an engine worker
+// (see worker.go), so nothing it evaluates runs in the quirk process.
 const Mvdan = "mvdan"
 
-// shellSpec says how to find and start one real shell.
-type shellSpec struct {
+// engineSpec says how to find and start one engine.
+type engineSpec struct {
 	name     string
 	binaries []string // tried in order on PATH
 	prefix   []string // arguments before -c, e.g. "ash" for busybox
@@ -25,63 +27,79 @@ type shellSpec struct {
 	printBuiltin bool
 	// versionScript prints the version from inside the shell.
 	versionScript string
+	// worker: the engine is this executable re-run as an engine worker.
+	worker bool
 }
 
-var shellSpecs = []shellSpec{
+var engineSpecs = []engineSpec{
 	{name: "bash", binaries: []string{"bash"}, versionScript: `echo "$BASH_VERSION"`},
 	{name: "dash", binaries: []string{"dash"}},
 	{name: "mksh", binaries: []string{"mksh"}, printBuiltin: true, versionScript: `echo "$KSH_VERSION"`},
 	{name: "zsh", binaries: []string{"zsh"}, versionScript: `echo "$ZSH_VERSION"`},
 	{name: "ash", binaries: []string{"busybox"}, prefix: []string{"ash"}},
 	{name: "ksh", binaries: []string{"ksh93", "ksh"}, versionScript: `echo "${.sh.version}"`},
+	{name: Mvdan, worker: true},
 }
 
 // Engines lists every engine name quirk knows, real shells first.
 func Engines() []string {
-	names := make([]string, 0, len(shellSpecs)+1)
-	for _, s := range shellSpecs {
+	names := make([]string, 0, len(engineSpecs))
+	for _, s := range engineSpecs {
 		names = append(names, s.name)
 	}
-	return append(names, Mvdan)
+	return names
 }
 
-func lookupSpec(name string) (shellSpec, bool) {
-	for _, s := range shellSpecs {
+func lookupSpec(name string) (engineSpec, bool) {
+	for _, s := range engineSpecs {
 		if s.name == name {
 			return s, true
 		}
 	}
-	return shellSpec{}, false
+	return engineSpec{}, false
 }
 
-// Shell is an installed real shell.
-type Shell struct {
-	spec    shellSpec
+// Engine is an installed engine: a real shell, or this executable as the
+// mvdan.cc/sh worker. Every engine is started the same way, in the same
+// sandbox, as "PATH [PREFIX...] -c SRC ARG0 ARGS...".
+type Engine struct {
+	spec    engineSpec
 	Name    string
 	Path    string
 	Version string
 }
 
+// IsWorker reports whether the engine is quirk's own mvdan.cc/sh worker
+// rather than a real shell.
+func (e *Engine) IsWorker() bool { return e.spec.worker }
+
 var (
-	shellCacheMu sync.Mutex
-	shellCache   = map[string]*Shell{}
+	engineCacheMu sync.Mutex
+	engineCache   = map[string]*Engine{}
 )
 
-// FindShell locates an engine's shell and its version. path overrides the
-// lookup when not empty. The result is cached per (name, path).
-func FindShell(name, path string) (*Shell, error) {
+// FindEngine locates an engine and its version. path overrides the lookup
+// when not empty (it is ignored for mvdan, which is always this
+// executable). The result is cached per (name, path).
+func FindEngine(name, path string) (*Engine, error) {
 	spec, ok := lookupSpec(name)
 	if !ok {
-		if name == Mvdan {
-			return nil, fmt.Errorf("%s is in-process, not a shell", name)
-		}
 		return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownEngine, name, strings.Join(Engines(), ", "))
 	}
 	key := name + "\x00" + path
-	shellCacheMu.Lock()
-	defer shellCacheMu.Unlock()
-	if sh, ok := shellCache[key]; ok {
+	engineCacheMu.Lock()
+	defer engineCacheMu.Unlock()
+	if sh, ok := engineCache[key]; ok {
 		return sh, nil
+	}
+	if spec.worker {
+		exe, err := workerExecutable()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w: %v", name, ErrShellMissing, err)
+		}
+		e := &Engine{spec: spec, Name: name, Path: exe, Version: MvdanVersion()}
+		engineCache[key] = e
+		return e, nil
 	}
 	if path == "" {
 		for _, b := range spec.binaries {
@@ -98,12 +116,12 @@ func FindShell(name, path string) (*Shell, error) {
 	} else {
 		path = p
 	}
-	sh := &Shell{spec: spec, Name: name, Path: path, Version: shellVersion(spec, path)}
+	sh := &Engine{spec: spec, Name: name, Path: path, Version: shellVersion(spec, path)}
 	if name == "ksh" && !strings.Contains(sh.Version, "93") {
 		// /usr/bin/ksh may be mksh through alternatives; only ksh93 is "ksh".
 		return nil, fmt.Errorf("ksh: %w: %s is not ksh93 (version %q)", ErrShellMissing, path, sh.Version)
 	}
-	shellCache[key] = sh
+	engineCache[key] = sh
 	return sh, nil
 }
 
@@ -111,7 +129,7 @@ var busyboxVersion = regexp.MustCompile(`BusyBox (v[0-9][^ ]*)`)
 
 // shellVersion asks the shell itself; dash has no version variable, so its
 // Debian package version is used when dpkg-query exists.
-func shellVersion(spec shellSpec, path string) string {
+func shellVersion(spec engineSpec, path string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	run := func(name string, args ...string) string {

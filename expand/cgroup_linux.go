@@ -168,17 +168,6 @@ func (cg *cgroup) kill() {
 	}
 }
 
-// empty reports whether no process is left in the cgroup.
-func (cg *cgroup) empty() bool {
-	for _, d := range cg.dirs {
-		data, err := os.ReadFile(filepath.Join(d, "cgroup.procs"))
-		if err == nil && len(bytes.TrimSpace(data)) > 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // remove kills what is left and removes the directories; the kernel
 // refuses rmdir while a dying task is still being reaped, so it retries.
 func (cg *cgroup) remove() {

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
 	shexpand "mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
@@ -89,7 +88,7 @@ func workerMain(cfgText string, args []string) int {
 	// descriptor (/proc/self/fd/N): nothing the script runs needs it.
 	if n, ok := strings.CutPrefix(os.Args[0], "/proc/self/fd/"); ok {
 		if fd, err := strconv.Atoi(n); err == nil && fd > 2 {
-			_ = syscall.Close(fd)
+			_ = os.NewFile(uintptr(fd), "worker").Close()
 		}
 	}
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, workerEnv+"=") })

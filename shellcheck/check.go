@@ -169,6 +169,11 @@ func Check(filename string, src []byte, opts Options) (res *Result, err error) {
 					// never drop it silently.
 					panic(a.ID + " reports an expression for --confirm but has no Probe")
 				}
+				for _, c := range d.ShellCheck {
+					if !slices.Contains(a.ShellCheck, c) {
+						panic(a.ID + " reports ShellCheck code " + c + ", which its analyzer does not list")
+					}
+				}
 				d.Analyzer = a
 				if d.Severity == 0 {
 					d.Severity = a.Severity
@@ -196,7 +201,7 @@ func Check(filename string, src []byte, opts Options) (res *Result, err error) {
 			Message: fmt.Sprintf("not valid UTF-8 (byte 0x%02x at line %d, column %d; Latin-1?): checked with each such byte read as one unknown character; convert it, e.g. iconv -f latin1 -t utf-8", orig[badByte], line, col),
 		})
 	}
-	diags = applyDirectives(file, src, diags, func(key string) *analysis.Analyzer { return lookupIn(known, key) }, isEnabled)
+	diags = applyDirectives(file, src, diags, known, isEnabled)
 	if len(pr.inserted) > 0 {
 		for i := range diags {
 			d := &diags[i]

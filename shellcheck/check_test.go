@@ -20,8 +20,15 @@ var (
 	testZero = &analysis.Analyzer{
 		ID: "QK9001", Name: "test-slice-zero", Severity: analysis.Warning,
 		Doc: "test: a list slice at offset 0\n\nbody", Hint: "hint",
+		// Like QK5011: ShellCheck gives "$@" one code and "$*" another.
+		ShellCheck: []string{"SC2068", "SC2048"},
 		Run: func(p *analysis.Pass) {
-			reportSlices(p, func(sl *syntax.Slice) bool { return p.Text(sl.Offset) == "0" })
+			for _, ref := range p.Index.Lists {
+				if sl := ref.Exp.Slice; sl != nil && p.Text(sl.Offset) == "0" {
+					code := map[string]string{"@": "SC2068", "*": "SC2048"}[ref.Name()]
+					p.Report(analysis.Diagnostic{Start: int(ref.Exp.Pos().Offset()), End: int(ref.Exp.End().Offset()), Message: "slice", ShellCheck: []string{code}})
+				}
+			}
 		},
 	}
 	testNegative = &analysis.Analyzer{
@@ -168,8 +175,29 @@ func TestDirectives(t *testing.T) {
 			"#!/bin/bash\n# quirk disable-file=QK9001,QK9002 -- generated\necho \"${@:0}\"\necho ${*:1:-1}\n",
 			""},
 		{"shellcheck spelling needs no reason",
-			"#!/bin/bash\n# shellcheck disable=QK9001,SC2086\necho \"${@:0}\"\n",
+			"#!/bin/bash\necho\n# shellcheck disable=SC9001,SC2086\necho \"${@:0}\"\necho \"${@:0}\"\n",
+			"QK9001@05"},
+		{"shellcheck directive with a QK code: honoured, but it breaks ShellCheck",
+			"#!/bin/bash\necho\n# shellcheck disable=QK9001\necho \"${@:0}\"\n",
+			"QK5900@03"},
+		{"ShellCheck's code for the same construct",
+			"#!/bin/bash\necho\n# shellcheck disable=SC2068\necho ${@:0} ${*:0}\n",
+			"QK9001@04"},
+		{"ShellCheck's code for the other construct",
+			"#!/bin/bash\necho\n# shellcheck disable=SC2048\necho ${@:0} ${*:0}\n",
+			"QK9001@04"},
+		{"a ShellCheck range",
+			"#!/bin/bash\necho\n# shellcheck disable=SC2000-SC2099\necho ${@:0} ${*:0}\n",
 			""},
+		{"a ShellCheck code of no quirk check is not reported unused",
+			"#!/bin/bash\necho\n# shellcheck disable=SC2034\necho ${@:0}\n",
+			"QK9001@04"},
+		{"before the first command ShellCheck's directive covers the file",
+			"#!/bin/bash\n\n# shellcheck disable=SC2068\necho ${@:0}\necho ${@:0}\n",
+			""},
+		{"quirk's own directive before the first command covers the next one",
+			"#!/bin/bash\n# quirk disable=QK9001 -- why\necho ${@:0}\necho ${@:0}\n",
+			"QK9001@04"},
 		{"missing reason still applies, reported",
 			"#!/bin/bash\n# quirk disable=QK9001\necho \"${@:0}\"\n",
 			"QK5900@02"},

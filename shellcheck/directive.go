@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
@@ -17,8 +19,19 @@ import (
 //	# quirk disable-file=QK5011 -- reason       the whole file
 //
 // Codes may be IDs or names. A quirk directive needs a reason after " -- "
-// (staticcheck's rule); ShellCheck's own directives are honoured for QK codes
-// without one, since their grammar has no reason field.
+// (staticcheck's rule). ShellCheck's own directives need none (their grammar
+// has no reason field) and are read as ShellCheck reads them:
+//
+//   - "SC5001" is QK5001: what editors insert when they show quirk's codes
+//     the ShellCheck way, and a form real ShellCheck accepts;
+//   - a ShellCheck code (or range, SC2000-SC2199) silences the quirk checks
+//     that warn about the same behaviour (Analyzer.ShellCheck), for the
+//     constructs ShellCheck gives that code (Diagnostic.ShellCheck): an
+//     author who silenced SC2068 on a line meant it for quirk too;
+//   - a directive before the first command covers the whole file.
+//
+// "# shellcheck disable=QK5001" is honoured too, but reported: real
+// ShellCheck cannot parse it and stops checking the file (SC1073).
 type directive struct {
 	comment    *syntax.Comment
 	start, end int // line range it covers, inclusive
@@ -27,14 +40,18 @@ type directive struct {
 
 type directiveEntry struct {
 	analyzer *analysis.Analyzer
-	used     bool
+	// shellCheck is the ShellCheck code the entry came from ("SC2068"),
+	// or "" when the directive named the quirk check itself.
+	shellCheck string
+	used       bool
 }
 
 var directiveRe = regexp.MustCompile(`^\s*(quirk|shellcheck)\s+(.*)$`)
 
 // applyDirectives drops suppressed diagnostics and adds QK5900/QK5901
 // findings for malformed and unused directives.
-func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic, lookup func(string) *analysis.Analyzer, enabled func(*analysis.Analyzer) bool) []analysis.Diagnostic {
+func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic, known []*analysis.Analyzer, enabled func(*analysis.Analyzer) bool) []analysis.Diagnostic {
+	lookup := func(key string) *analysis.Analyzer { return lookupIn(known, key) }
 	if !bytes.Contains(src, []byte("quirk")) && !bytes.Contains(src, []byte("shellcheck")) {
 		return diags // no directive can be there; skip a second walk
 	}
@@ -85,12 +102,18 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 			case "disable", "disable-file":
 				fileWide = fileWide || key == "disable-file"
 				for _, code := range strings.Split(value, ",") {
+					if !ours {
+						entries, qk := shellCheckEntries(code, known)
+						if qk != nil {
+							report(c, BadDirective, "ShellCheck cannot parse %s in a shellcheck directive and stops checking the file (SC1073); write # quirk disable=%s -- reason, or # shellcheck disable=SC%d", code, qk.ID, qk.Code())
+						}
+						d.entries = append(d.entries, entries...)
+						continue
+					}
 					a := lookup(code)
 					if a == nil {
-						if ours {
-							report(c, BadDirective, "directive names unknown check %q; see quirk explain", code)
-						}
-						continue // ShellCheck's own SC codes are not ours to judge
+						report(c, BadDirective, "directive names unknown check %q; see quirk explain", code)
+						continue
 					}
 					d.entries = append(d.entries, &directiveEntry{analyzer: a})
 				}
@@ -109,7 +132,7 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 			report(c, BadDirective, `directive has no reason; add one after " -- " so the next reader knows why`)
 		}
 		switch {
-		case fileWide:
+		case fileWide || !ours && beforeFirstCommand(file, c):
 			d.start, d.end = 1, 1<<31-1
 		case ownLine(src, c):
 			d.start, d.end = line+1, line+1
@@ -122,13 +145,15 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 	kept := diags[:0]
 	for _, diag := range diags {
 		line, _ := LineCol(src, diag.Start)
-		if !suppressed(dirs, diag.Analyzer, line) {
+		if !suppressed(dirs, &diag, line) {
 			kept = append(kept, diag)
 		}
 	}
 	for _, d := range dirs {
 		for _, e := range d.entries {
-			if !e.used && enabled(e.analyzer) && !e.analyzer.Builtin {
+			// A ShellCheck code left unused here may well be used by
+			// ShellCheck: not quirk's to report.
+			if !e.used && enabled(e.analyzer) && !e.analyzer.Builtin && e.shellCheck == "" {
 				report(d.comment, UnusedDirective, "directive disables %s but nothing here triggers it; remove it", e.analyzer.ID)
 			}
 		}
@@ -137,26 +162,78 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 	// directive cannot sensibly excuse itself.
 	for _, p := range problems {
 		line, _ := LineCol(src, p.Start)
-		if !suppressed(dirs, p.Analyzer, line) {
+		if !suppressed(dirs, &p, line) {
 			kept = append(kept, p)
 		}
 	}
 	return kept
 }
 
-func suppressed(dirs []*directive, a *analysis.Analyzer, line int) bool {
+func suppressed(dirs []*directive, diag *analysis.Diagnostic, line int) bool {
 	hit := false
 	for _, d := range dirs {
 		if line < d.start || line > d.end {
 			continue
 		}
 		for _, e := range d.entries {
-			if e.analyzer == a {
+			if e.analyzer == diag.Analyzer && (e.shellCheck == "" || slices.Contains(diag.ShellCheckCodes(), e.shellCheck)) {
 				e.used, hit = true, true
 			}
 		}
 	}
 	return hit
+}
+
+// shellCheckEntries reads one code of a "# shellcheck disable=" list: SC5001
+// (QK5001), a ShellCheck code or range mapped to the checks that cover the
+// same behaviour, or a quirk ID or name, which is honoured but also returned
+// as qk, because it breaks real ShellCheck.
+func shellCheckEntries(code string, known []*analysis.Analyzer) (entries []*directiveEntry, qk *analysis.Analyzer) {
+	code = strings.TrimSpace(code)
+	upper := strings.ToUpper(code)
+	if !strings.HasPrefix(upper, "SC") {
+		if a := lookupIn(known, code); a != nil {
+			return []*directiveEntry{{analyzer: a}}, a
+		}
+		return nil, nil // "all" and other ShellCheck words are ShellCheck's business
+	}
+	lo, hi, ok := shellCheckRange(upper)
+	if !ok {
+		return nil, nil
+	}
+	in := func(n int) bool { return lo <= n && n <= hi }
+	for _, a := range known {
+		if in(a.Code()) {
+			// quirk's own codes as editors show them: SC5001 is QK5001.
+			entries = append(entries, &directiveEntry{analyzer: a})
+		}
+		for _, sc := range a.ShellCheck {
+			if n, _ := strconv.Atoi(strings.TrimPrefix(sc, "SC")); in(n) {
+				entries = append(entries, &directiveEntry{analyzer: a, shellCheck: sc})
+			}
+		}
+	}
+	return entries, nil
+}
+
+// shellCheckRange reads "SC2068" or "SC2000-SC2199".
+func shellCheckRange(s string) (lo, hi int, ok bool) {
+	first, last, isRange := strings.Cut(s, "-")
+	lo, err := strconv.Atoi(strings.TrimPrefix(first, "SC"))
+	if err != nil {
+		return 0, 0, false
+	}
+	if !isRange {
+		return lo, lo, true
+	}
+	hi, err = strconv.Atoi(strings.TrimPrefix(last, "SC"))
+	return lo, hi, err == nil && hi >= lo
+}
+
+// beforeFirstCommand reports a directive that comes before every command
+// of the file, which ShellCheck applies to the whole file.
+func beforeFirstCommand(file *syntax.File, c *syntax.Comment) bool {
+	return len(file.Stmts) == 0 || c.End().Offset() <= file.Stmts[0].Pos().Offset()
 }
 
 // ownLine reports whether only blanks precede the comment on its line.

@@ -6,6 +6,7 @@ package analysis
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -59,6 +60,12 @@ type Analyzer struct {
 	// rule whose diagnostics carry an Expr must have one: the checker
 	// refuses to run it otherwise, so no finding can be lost silently.
 	Probe *Probe
+	// ShellCheck lists the ShellCheck codes that warn about the same
+	// behaviour ("SC2068" for unquoted "$@"), so that a line its author
+	// silenced with "# shellcheck disable=SC2068" is not reported again.
+	// A diagnostic may narrow this to the codes ShellCheck gives that
+	// particular construct (Diagnostic.ShellCheck).
+	ShellCheck []string
 	// Builtin analyzers are reported by the checker itself (directive
 	// hygiene) rather than by a Run function.
 	Builtin bool
@@ -101,6 +108,7 @@ func (a *Analyzer) AppliesTo(d Dialect) bool {
 }
 
 var idPattern = regexp.MustCompile(`^QK[5-9][0-9]{3}$`)
+var shellCheckPattern = regexp.MustCompile(`^SC[1-4][0-9]{3}$`)
 var namePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // Validate checks an analyzer set the way analysis.Validate does: well-formed,
@@ -126,6 +134,8 @@ func Validate(analyzers []*Analyzer) error {
 			return fmt.Errorf("analyzer %s: builtin analyzers report no expressions to confirm", a.ID)
 		case a.URL != "" && a.URL != DocURL(a.ID):
 			return fmt.Errorf("analyzer %s: URL %q is not its documentation page %s", a.ID, a.URL, DocURL(a.ID))
+		case slices.ContainsFunc(a.ShellCheck, func(c string) bool { return !shellCheckPattern.MatchString(c) }):
+			return fmt.Errorf("analyzer %s: ShellCheck codes %q must look like SC2068", a.ID, a.ShellCheck)
 		case ids[a.ID] || names[a.Name]:
 			return fmt.Errorf("analyzer %s (%s) is registered twice", a.ID, a.Name)
 		}
@@ -176,6 +186,10 @@ type Diagnostic struct {
 	// the evidence shows the difference.
 	Expr, Setup, Contrast string
 	Evidence              []string // filled in by --confirm
+	// ShellCheck, when set, is the subset of the analyzer's ShellCheck
+	// codes that ShellCheck itself gives this construct: "$*" unquoted
+	// gets SC2048 and SC2086, "$@" SC2068, a=($@) SC2206.
+	ShellCheck []string
 	// Unconfirmed says why --confirm could not evaluate this finding (a
 	// value it did not prove, a sandbox failure); the finding is kept.
 	Unconfirmed string
@@ -212,4 +226,13 @@ func (d *Diagnostic) SafeFix() *SuggestedFix {
 		}
 	}
 	return nil
+}
+
+// ShellCheckCodes are the ShellCheck codes that warn about the same thing as
+// d: its own list, or its analyzer's.
+func (d *Diagnostic) ShellCheckCodes() []string {
+	if d.ShellCheck != nil || d.Analyzer == nil {
+		return d.ShellCheck
+	}
+	return d.Analyzer.ShellCheck
 }

@@ -25,9 +25,10 @@ Bad:
 Good:
     tenth=${10}
     padded=${1}0     # if $1 then a literal 0 was meant`,
-	Hint:  `write ${10} for the tenth argument, or ${1}0 to keep today's meaning explicitly`,
-	Probe: multiDigitProbe,
-	Run:   runMultiDigit,
+	Hint:       `write ${10} for the tenth argument, or ${1}0 to keep today's meaning explicitly`,
+	Probe:      multiDigitProbe,
+	ShellCheck: []string{"SC1037"},
+	Run:        runMultiDigit,
 })
 
 func runMultiDigit(p *analysis.Pass) {

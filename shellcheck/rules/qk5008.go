@@ -25,9 +25,10 @@ Bad:
 Good:
     all="$*"                 # joined with the first IFS character everywhere
     args=("$@")              # bash: keep them apart`,
-	Hint:  `write "$*" for a joined string, or an array args=("$@") to keep the arguments apart`,
-	Probe: listToScalarProbe,
-	Run:   runListToScalar,
+	Hint:       `write "$*" for a joined string, or an array args=("$@") to keep the arguments apart`,
+	Probe:      listToScalarProbe,
+	ShellCheck: []string{"SC2124"},
+	Run:        runListToScalar,
 })
 
 func runListToScalar(p *analysis.Pass) {

@@ -25,9 +25,10 @@ Bad:
 
 Good:
     exec cmd "${@:2}"`,
-	Hint:  `quote it: "$@" or "${@:2}" passes each argument as it came`,
-	Probe: unquotedListProbe,
-	Run:   runUnquotedList,
+	Hint:       `quote it: "$@" or "${@:2}" passes each argument as it came`,
+	Probe:      unquotedListProbe,
+	ShellCheck: []string{"SC2068", "SC2048", "SC2086", "SC2206"},
+	Run:        runUnquotedList,
 })
 
 func runUnquotedList(p *analysis.Pass) {
@@ -55,6 +56,17 @@ func runUnquotedList(p *analysis.Pass) {
 			Message:  fmt.Sprintf(`unquoted %s splits every argument again on IFS %s; write "%s"`, text, globbing, quotedAt(p, e)),
 			Expr:     text,
 			Contrast: `"` + quotedAt(p, e) + `"`,
+			// What ShellCheck 0.9.0 reports for the same construct.
+			ShellCheck: []string{"SC2068"},
+		}
+		switch {
+		case ref.Context == analysis.CtxArray:
+			d.ShellCheck = []string{"SC2206"}
+		case ref.Name() == "*":
+			d.ShellCheck = []string{"SC2048", "SC2086"}
+		}
+		if p.Index.Noglob {
+			d.Setup = "set -f" // evaluate it as the script would
 		}
 		if ref.Name() == "@" {
 			d.Fixes = []analysis.SuggestedFix{{

@@ -24,9 +24,10 @@ Bad:
 Good:
     cmd "--files=$*"          # one word
     cmd "${@/#/--file=}"      # bash: a prefix on each argument`,
-	Hint:  `write "x$*y" for one word, or "${@/#/x}" (bash) to prefix each argument`,
-	Probe: gluedListProbe,
-	Run:   runGluedList,
+	Hint:       `write "x$*y" for one word, or "${@/#/x}" (bash) to prefix each argument`,
+	Probe:      gluedListProbe,
+	ShellCheck: []string{"SC2145"},
+	Run:        runGluedList,
 })
 
 func runGluedList(p *analysis.Pass) {

@@ -26,8 +26,8 @@ Bad:
 Good:
     #!/bin/sh
     shift; rest="$*"; eval "last=\${$#}"; n=$#`,
-	Hint:       `use shift, $#, and eval "last=\${$#}"; or switch the shebang to bash`,
-	Probe:      posixPositionalProbe,
+	Hint:  `use shift, $#, and eval "last=\${$#}"; or switch the shebang to bash`,
+	Probe: posixPositionalProbe,
 	// Not SC3053 (indirect expansion): ShellCheck 0.9.0 never gives ${!#}
 	// that code, so a file-wide disable=SC3053 meant for other
 	// indirections must not hide it.

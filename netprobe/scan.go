@@ -23,7 +23,10 @@ type Socket struct {
 	// Peer is the remote address of a connect()ed UDP socket ("" for
 	// listening and unconnected sockets): such a socket takes every
 	// datagram that peer sends to its local address and port.
-	Peer      string    `json:"peer,omitempty"`
+	Peer string `json:"peer,omitempty"`
+	// Netns labels the network namespace with --all-netns: its name
+	// under /run/netns, or "net:[INODE]", with a process that is in it.
+	Netns     string    `json:"netns,omitempty"`
 	UID       int       `json:"uid"`              // owner uid; -1 where the OS does not say (Windows)
 	Inode     uint64    `json:"inode,omitempty"`  // socket inode (Linux)
 	Cookie    uint64    `json:"cookie,omitempty"` // SO_COOKIE (Linux sock_diag)
@@ -76,6 +79,7 @@ const (
 
 // Finding is one suspicious arrangement of sockets.
 type Finding struct {
+	Netns   string   `json:"netns,omitempty"` // as Socket.Netns
 	Kind    string   `json:"kind"`
 	Proto   string   `json:"proto"`
 	Port    uint16   `json:"port"`
@@ -86,7 +90,10 @@ type Finding struct {
 // ScanResult is what Scan returns and what `quirk netprobe scan --json`
 // prints.
 type ScanResult struct {
-	Source   string    `json:"source"` // where the list came from, e.g. "sock_diag"
+	Source string `json:"source"` // where the list came from, e.g. "sock_diag"
+	// Notes say what the scan could not see (a namespace it could not
+	// enter, say).
+	Notes    []string  `json:"notes,omitempty"`
 	Sockets  []Socket  `json:"sockets"`
 	Findings []Finding `json:"findings"`
 }
@@ -223,4 +230,9 @@ type ScanOptions struct {
 	// NoProcesses skips the owner-process lookup, which walks every file
 	// descriptor of every process.
 	NoProcesses bool
+	// AllNetns scans every network namespace reachable through
+	// /proc/*/ns/net and /run/netns (Linux, root), each socket and
+	// finding labelled with its namespace. Sockets of different
+	// namespaces never compete, so each is analyzed alone.
+	AllNetns bool
 }

@@ -2,40 +2,202 @@
 
 package netprobe
 
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
 // Scan lists the listening TCP and bound UDP sockets of the calling thread's
-// network namespace, with owner uids and processes, and analyzes them.
+// network namespace (or, with AllNetns, of every namespace it can reach),
+// with owner uids and processes, and analyzes them.
 func Scan(opts ScanOptions) (*ScanResult, error) {
-	res := &ScanResult{Source: "sock_diag"}
+	res := &ScanResult{}
+	var groups [][]Socket // one per namespace
+	if opts.AllNetns {
+		nss, err := listNetns("/proc", "/run/netns")
+		if err != nil {
+			return nil, err
+		}
+		for _, ns := range nss {
+			socks, source, err := inNetnsAt(ns.path, func() ([]Socket, string, error) { return listSockets(opts) })
+			if err != nil {
+				res.Notes = append(res.Notes, fmt.Sprintf("%s: %v", ns.label, err))
+				continue
+			}
+			for i := range socks {
+				socks[i].Netns = ns.label
+			}
+			res.Source = source
+			groups = append(groups, socks)
+		}
+		if len(groups) == 0 {
+			return nil, fmt.Errorf("no network namespace could be scanned: %s", strings.Join(res.Notes, "; "))
+		}
+	} else {
+		socks, source, err := listSockets(opts)
+		if err != nil {
+			return nil, err
+		}
+		res.Source = source
+		groups = append(groups, socks)
+	}
+	if !opts.NoProcesses {
+		// One walk of /proc for every namespace: socket inodes are
+		// unique across the system.
+		var all []Socket
+		for _, g := range groups {
+			all = append(all, g...)
+		}
+		if err := attachProcesses("/proc", all); err != nil {
+			return nil, err
+		}
+		for i, n := 0, 0; i < len(groups); i++ {
+			copy(groups[i], all[n:n+len(groups[i])])
+			n += len(groups[i])
+		}
+	}
+	res.Sockets = []Socket{}
+	res.Findings = []Finding{}
+	for _, socks := range groups {
+		sortSockets(socks)
+		if !opts.NoProcesses {
+			if readDevices(socks) {
+				sortSockets(socks)
+				if !opts.AllNetns { // names are per namespace: only this thread's are at hand
+					nameDevices(socks)
+				}
+			}
+			readReuseOptions(socks)
+			readV6Only(socks)
+		}
+		findings := Analyze(socks)
+		for i := range findings {
+			if len(socks) > 0 {
+				findings[i].Netns = socks[0].Netns
+			}
+		}
+		res.Sockets = append(res.Sockets, socks...)
+		res.Findings = append(res.Findings, findings...)
+	}
+	return res, nil
+}
+
+// listSockets lists the calling thread's namespace's sockets, from
+// sock_diag or the /proc/net tables, with device names.
+func listSockets(opts ScanOptions) ([]Socket, string, error) {
+	source := "sock_diag"
+	var socks []Socket
 	var err error
 	if !opts.ProcNet {
-		res.Sockets, err = diagSockets()
+		socks, err = diagSockets()
 	}
 	if opts.ProcNet || err != nil {
 		// Without the inet_diag/udp_diag modules sock_diag fails; the
 		// text tables still work, with less detail.
-		res.Source = "/proc/net"
-		res.Sockets, err = procNetSockets("/proc/thread-self/net")
+		source = "/proc/net"
+		socks, err = procNetSockets("/proc/thread-self/net")
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
-	if !opts.NoProcesses {
-		if err := attachProcesses("/proc", res.Sockets); err != nil {
-			return nil, err
+	nameDevices(socks)
+	return socks, source, nil
+}
+
+// netnsRef is one network namespace: a path that opens it and its label.
+type netnsRef struct {
+	path, label string
+	inode       uint64
+}
+
+// listNetns finds the distinct network namespaces behind procRoot's
+// /proc/<pid>/ns/net links and the files under runNetns (ip netns), by
+// inode. Named ones are labelled by name; the others by inode and one
+// process in them.
+func listNetns(procRoot, runNetns string) ([]netnsRef, error) {
+	seen := map[uint64]int{}
+	var out []netnsRef
+	add := func(path, label string) {
+		var st unix.Stat_t
+		if err := unix.Stat(path, &st); err != nil {
+			return // gone, or not ours to see
+		}
+		if i, ok := seen[st.Ino]; ok {
+			if strings.HasPrefix(out[i].label, "net:[") && !strings.HasPrefix(label, "net:[") {
+				out[i].label = label // a name beats a number
+			}
+			return
+		}
+		seen[st.Ino] = len(out)
+		out = append(out, netnsRef{path: path, label: label, inode: st.Ino})
+	}
+	// The caller's own namespace first: it may be a thread's alone, which
+	// no /proc/<pid>/ns/net shows.
+	// Named by pid and tid: the scan runs on other threads.
+	self := filepath.Join(procRoot, strconv.Itoa(os.Getpid()), "task", strconv.Itoa(unix.Gettid()), "ns", "net")
+	if st := (unix.Stat_t{}); unix.Stat(self, &st) == nil {
+		add(self, fmt.Sprintf("net:[%d] (this scan's)", st.Ino))
+	}
+	if names, err := os.ReadDir(runNetns); err == nil {
+		for _, n := range names {
+			add(filepath.Join(runNetns, n.Name()), n.Name())
 		}
 	}
-	sortSockets(res.Sockets)
-	if !opts.NoProcesses {
-		if readDevices(res.Sockets) {
-			sortSockets(res.Sockets)
+	entries, err := os.ReadDir(procRoot)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
 		}
-		readReuseOptions(res.Sockets)
-		readV6Only(res.Sockets)
+		path := filepath.Join(procRoot, e.Name(), "ns", "net")
+		var st unix.Stat_t
+		if unix.Stat(path, &st) != nil {
+			continue
+		}
+		label := fmt.Sprintf("net:[%d] (pid %d %s)", st.Ino, pid, readComm(filepath.Join(procRoot, e.Name(), "comm")))
+		add(path, label)
 	}
-	nameDevices(res.Sockets)
-	if res.Sockets == nil {
-		res.Sockets = []Socket{}
+	slices.SortFunc(out, func(a, b netnsRef) int { return int(a.inode>>1) - int(b.inode>>1) })
+	return out, nil
+}
+
+// inNetnsAt runs fn on a fresh OS thread that has joined the namespace at
+// path. The thread is never unlocked, so the runtime ends it afterwards
+// instead of reusing it in the wrong namespace.
+func inNetnsAt(path string, fn func() ([]Socket, string, error)) ([]Socket, string, error) {
+	type result struct {
+		socks  []Socket
+		source string
+		err    error
 	}
-	res.Findings = Analyze(res.Sockets)
-	return res, nil
+	done := make(chan result, 1)
+	go func() {
+		r := result{err: fmt.Errorf("namespace goroutine exited early")}
+		defer func() { done <- r }()
+		runtime.LockOSThread()
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			r.err = err
+			return
+		}
+		err = unix.Setns(fd, unix.CLONE_NEWNET)
+		unix.Close(fd)
+		if err != nil {
+			r.err = fmt.Errorf("setns: %w", err)
+			return
+		}
+		r.socks, r.source, r.err = fn()
+	}()
+	r := <-done
+	return r.socks, r.source, r.err
 }

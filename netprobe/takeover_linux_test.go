@@ -284,3 +284,74 @@ func TestProcNetUnreadableIsAnError(t *testing.T) {
 		t.Error("a missing /proc gave no error")
 	}
 }
+
+// TestScanAllNetns puts root's and uid 65534's co-bound UDP sockets on the
+// same port in two different namespaces: each namespace is listed and
+// labelled, and the pair is no finding (they never compete). The same pair
+// inside one namespace is.
+func TestScanAllNetns(t *testing.T) {
+	requireRoot(t)
+	port := freePort(t)
+	release := make(chan struct{})
+	defer close(release)
+	ready := make(chan error, 1)
+	go func() {
+		// Namespace B: uid 65534's socket, held by a process that lives
+		// until the test ends.
+		err := inPrivateNetns(func() error {
+			cmd := exec.Command(holderBinary(t), "-test.run=^$")
+			cmd.Env = append(os.Environ(), helperEnv+"="+spec("udp", "127.0.0.1", port, "ra").String())
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
+			in, err := cmd.StdinPipe()
+			if err != nil {
+				return err
+			}
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				return err
+			}
+			if err := cmd.Start(); err != nil {
+				return err
+			}
+			line, _ := bufio.NewReader(out).ReadString('\n')
+			if strings.TrimSpace(line) != "ready" {
+				return fmt.Errorf("holder: %q", line)
+			}
+			ready <- nil
+			<-release
+			in.Close()
+			return cmd.Wait()
+		})
+		if err != nil {
+			ready <- err
+		}
+	}()
+	if err := <-ready; err != nil {
+		t.Fatal(err)
+	}
+	inNetns(t, func() {
+		// Namespace A: root's socket on the same address and port.
+		holdOne(t, spec("udp", "127.0.0.1", port, "ra"))
+		res, err := Scan(ScanOptions{AllNetns: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nsOf := map[int]string{}
+		for _, s := range res.Sockets {
+			if s.Port == port && s.Proto == "udp" {
+				if s.Netns == "" {
+					t.Errorf("unlabelled socket %v", s)
+				}
+				nsOf[s.UID] = s.Netns
+			}
+		}
+		if len(nsOf) != 2 || nsOf[0] == nsOf[nobodyUID] {
+			t.Errorf("want root's and uid %d's sockets in two namespaces, got %v", nobodyUID, nsOf)
+		}
+		for _, f := range res.Findings {
+			if f.Port == port {
+				t.Errorf("sockets of different namespaces reported: %+v", f)
+			}
+		}
+	})
+}

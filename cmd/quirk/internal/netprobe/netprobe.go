@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"text/tabwriter"
 
@@ -23,17 +24,20 @@ const (
 )
 
 // Usage is the one-line synopsis shown by `quirk help`.
-const Usage = "netprobe matrix|scan|check [--json] [ADDR:PORT]"
+const Usage = "netprobe matrix|scan|check [--json] [FILTER|ADDR:PORT]"
 
 const longUsage = `Usage:
   quirk netprobe matrix [--json]       probe port-reuse semantics on this host
-  quirk netprobe scan [--json]         list listening sockets and report shared ports
+  quirk netprobe scan [--json] [--no-processes] [--all-netns] [--procnet] [FILTER]
+                                       list listening and bound sockets, report takeovers;
+                                       FILTER as ss: sport = :53, dport, src, dst, tcp, udp,
+                                       dev, uid, and/or/not, ( )
   quirk netprobe check [--udp] [--json] ADDR:PORT|localhost:PORT
                                        which bind options could take a live port
                                        (localhost checks 127.0.0.1 and ::1)
 
 scan and check exit 0 with nothing to report, 1 with findings, 2 on error,
-3 on a bad command line, 4 on a bad ADDR:PORT.
+3 on a bad command line, 4 on a bad ADDR:PORT or filter (quirk's exit codes).
 `
 
 // Command is "quirk netprobe".
@@ -98,23 +102,32 @@ func runScan(inv *base.Invocation) int {
 	fs := flag.NewFlagSet("netprobe scan", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON: {\"sockets\":[…], \"findings\":[…]}")
 	procNet := fs.Bool("procnet", false, "read /proc/net instead of sock_diag (Linux)")
+	noProcs := fs.Bool("no-processes", false, "do not look up the processes holding each socket (faster; then reuse options and /proc/net devices are not read back)")
+	allNetns := fs.Bool("all-netns", false, "scan every network namespace in /proc/*/ns/net and /run/netns (root)")
 	pos, code, ok := parseFlags(fs, inv)
 	if !ok {
 		return code
 	}
-	if len(pos) > 0 {
-		return inv.UsageError("unexpected argument %q", pos[0])
+	filter, err := netprobe.ParseFilter(pos)
+	if err != nil {
+		inv.Errorf("%v", err)
+		return exitBadOptions
 	}
-	res, err := netprobe.Scan(netprobe.ScanOptions{ProcNet: *procNet})
+	res, err := netprobe.Scan(netprobe.ScanOptions{ProcNet: *procNet, NoProcesses: *noProcs, AllNetns: *allNetns})
 	if err != nil {
 		return inv.Fail(err)
 	}
-	return report(inv, *asJSON, res.WriteJSON, func(w io.Writer) { printScan(w, res) }, len(res.Findings) > 0)
+	res.Apply(filter)
+	return report(inv, *asJSON, res.WriteJSON, func(w io.Writer) { printScan(w, res, *allNetns) }, len(res.Findings) > 0)
 }
 
-func printScan(w io.Writer, res *netprobe.ScanResult) {
+func printScan(w io.Writer, res *netprobe.ScanResult, allNetns bool) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROTO\tADDRESS\tPORT\tV6ONLY\tUID\tREUSE\tPROCESSES")
+	head := "PROTO\tADDRESS\tPORT\tDEV\tPEER\tV6ONLY\tUID\tREUSE\tPROCESSES"
+	if allNetns {
+		head = "NETNS\t" + head
+	}
+	fmt.Fprintln(tw, head)
 	for _, s := range res.Sockets {
 		v6 := "-"
 		if s.V6Only != nil {
@@ -124,16 +137,55 @@ func printScan(w io.Writer, res *netprobe.ScanResult) {
 		if s.UID >= 0 {
 			uid = fmt.Sprint(s.UID)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", s.Proto, s.Addr, s.Port, v6, uid, reuse(s), processes(s.Processes))
+		if allNetns {
+			fmt.Fprintf(tw, "%s\t", s.Netns)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Proto, address(s), s.Port, device(s), dash(s.Peer), v6, uid, reuse(s), processes(s.Processes))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%d sockets (from %s), %d findings\n", len(res.Sockets), res.Source, len(res.Findings))
+	for _, n := range res.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
 	for _, f := range res.Findings {
-		fmt.Fprintf(w, "%s %s/%d: %s\n", f.Kind, f.Proto, f.Port, f.Detail)
+		where := ""
+		if allNetns {
+			where = " in " + f.Netns
+		}
+		fmt.Fprintf(w, "%s %s/%d%s: %s\n", f.Kind, f.Proto, f.Port, where, f.Detail)
 		for _, s := range f.Sockets {
 			fmt.Fprintf(w, "    %s %s\n", s, processes(s.Processes))
 		}
 	}
+}
+
+// address is the local address with its zone, as ss prints link-local
+// IPv6 addresses (fe80::1%eth0).
+func address(s netprobe.Socket) string {
+	a, err := netip.ParseAddr(s.Addr)
+	if err == nil && a.Is6() && a.IsLinkLocalUnicast() && s.Device != "" {
+		return s.Addr + "%" + s.Device
+	}
+	return s.Addr
+}
+
+func device(s netprobe.Socket) string {
+	switch {
+	case s.Device != "":
+		return s.Device
+	case s.Interface != 0:
+		return fmt.Sprint(s.Interface)
+	case s.DeviceUnknown:
+		return "?"
+	}
+	return "-"
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // reuse shows the SO_REUSEADDR/SO_REUSEPORT flags scan read back ("-" when

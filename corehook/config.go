@@ -77,7 +77,9 @@ func DefaultConfigValues() Config {
 }
 
 // LoadConfig reads path; a missing file at the default location gives the
-// defaults, a missing file named explicitly is an error.
+// defaults, a missing file named explicitly is an error. The Config is
+// usable even with an error: the defaults, with every valid line applied
+// (the handler stores a crash with it rather than lose the crash).
 func LoadConfig(path string) (Config, error) {
 	explicit := path != ""
 	if path == "" {
@@ -88,7 +90,7 @@ func LoadConfig(path string) (Config, error) {
 		if !explicit && errors.Is(err, os.ErrNotExist) {
 			return DefaultConfigValues(), nil
 		}
-		return Config{}, err
+		return DefaultConfigValues(), err
 	}
 	defer f.Close()
 	c, err := ParseConfig(f)
@@ -100,10 +102,13 @@ func LoadConfig(path string) (Config, error) {
 
 // ParseConfig reads "Key = value" lines; '#' and ';' start comments and
 // "[Section]" headers are ignored, so a coredump.conf-style file works.
+// A bad line is reported and skipped: the returned Config holds the
+// defaults and every valid line.
 func ParseConfig(r io.Reader) (Config, error) {
 	c := DefaultConfigValues()
 	sc := bufio.NewScanner(r)
 	line := 0
+	var errs []error
 	for sc.Scan() {
 		line++
 		text := strings.TrimSpace(sc.Text())
@@ -112,10 +117,12 @@ func ParseConfig(r io.Reader) (Config, error) {
 		}
 		key, value, ok := strings.Cut(text, "=")
 		if !ok {
-			return c, fmt.Errorf("line %d: want Key = value, got %q", line, text)
+			errs = append(errs, fmt.Errorf("line %d: want Key = value, got %q", line, text))
+			continue
 		}
 		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
 		var err error
+		before := c
 		switch strings.ToLower(key) {
 		case "store":
 			if !strings.HasPrefix(value, "/") {
@@ -153,10 +160,11 @@ func ParseConfig(r io.Reader) (Config, error) {
 			err = fmt.Errorf("unknown key %q", key)
 		}
 		if err != nil {
-			return c, fmt.Errorf("line %d: %w", line, err)
+			errs = append(errs, fmt.Errorf("line %d: %w", line, err))
+			c = before // a bad value leaves the default
 		}
 	}
-	return c, sc.Err()
+	return c, errors.Join(append(errs, sc.Err())...)
 }
 
 func parseBool(v string) (bool, error) {

@@ -413,18 +413,40 @@ func TestHandleProcessSizeMax(t *testing.T) {
 	}
 }
 
+// A config the handler cannot read, wholly or in part, still stores the
+// core in the store the pattern names, with the defaults for what could not
+// be read, and the sidecar and log line say why; valid lines (Log above
+// all) still apply (#12.1).
 func TestHandleBrokenConfigKeepsCore(t *testing.T) {
-	root := t.TempDir()
-	fakeCrashProc(t, root, 1000)
-	store := filepath.Join(t.TempDir(), "store")
-	cfgPath := filepath.Join(t.TempDir(), "c.conf")
-	os.WriteFile(cfgPath, []byte("Compress = perhaps\n"), 0o644)
-	ha := testArgs(t, store, 1000)
-	ha.Config = cfgPath
-	core := synthCore(t, 1000)
-	m, _, err := Handle(HandleEnv{ProcRoot: root}, ha, bytes.NewReader(core))
-	if err == nil || m == nil || m.CorePath == "" || !strings.Contains(m.ConfigError, "perhaps") {
-		t.Fatalf("broken config: %v, %+v", err, m)
+	dir := t.TempDir()
+	logFile := filepath.Join(dir, "log")
+	for _, tc := range []struct{ name, conf, why string }{
+		{"bad line", "Log = " + logFile + "\nCompress = perhaps\nStore = /elsewhere\n", "perhaps"},
+		{"unreadable", "", "no such file"},
+	} {
+		root := t.TempDir()
+		fakeCrashProc(t, root, 1000)
+		store := filepath.Join(t.TempDir(), "store")
+		cfgPath := filepath.Join(t.TempDir(), "c.conf")
+		if tc.conf != "" {
+			os.WriteFile(cfgPath, []byte(tc.conf), 0o644)
+		}
+		ha := testArgs(t, store, 1000)
+		ha.Config = cfgPath
+		core := synthCore(t, 1000)
+		m, cfg, err := Handle(HandleEnv{ProcRoot: root}, ha, bytes.NewReader(core))
+		if err == nil || m == nil || m.CorePath == "" || !strings.Contains(m.ConfigError, tc.why) {
+			t.Fatalf("%s: %v, %+v", tc.name, err, m)
+		}
+		if filepath.Dir(m.CorePath) != store || m.Compression != "zstd" {
+			t.Errorf("%s: core %s (%s), want the pattern's store %s and the default compression", tc.name, m.CorePath, m.Compression, store)
+		}
+		if line := summary(m, err); !strings.Contains(line, "config (defaults used)") || !strings.Contains(line, tc.why) {
+			t.Errorf("%s: log line %q does not say why", tc.name, line)
+		}
+		if tc.conf != "" && cfg.Log != logFile {
+			t.Errorf("%s: the valid Log line was dropped: %q", tc.name, cfg.Log)
+		}
 	}
 }
 

@@ -3,8 +3,10 @@ package corehook
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -61,15 +63,21 @@ type InstallOptions struct {
 	Store     string // DefaultStore
 	Config    string // passed to the handler only when set
 	Binary    string // absolute path of quirk; os.Executable() when empty
-	PipeLimit int    // DefaultPipeLimit when 0
+	PipeLimit int    // DefaultPipeLimit when 0; NoPipeLimit writes 0
 	Force     bool   // replace another handler's pipe
-	// StoreFromConfig leaves "-s DIR" out of the pattern because Config
-	// already names the store (the pattern has only 127 bytes).
+	// StoreFromConfig allows leaving "-s DIR" out of the pattern when it
+	// would not fit in 127 bytes, because Config names the store. Otherwise
+	// the store is always in the pattern, so that neither the handler nor
+	// status and uninstall depend on the config staying as it was.
 	StoreFromConfig bool
 	// Mode is ModePipe (default), ModeSocket or ModeAuto; Socket is the
 	// server's socket (DefaultSocket).
 	Mode, Socket string
 }
+
+// NoPipeLimit as InstallOptions.PipeLimit writes core_pipe_limit 0: the
+// kernel then runs any number of handlers and does not wait for them.
+const NoPipeLimit = -1
 
 // InstallResult says what Install did.
 type InstallResult struct {
@@ -113,7 +121,7 @@ func BuildPattern(sys Sysctl, binary, config, store string) (string, error) {
 	if config != "" {
 		b.WriteString(" -c " + config)
 	}
-	if store != "" && store != DefaultStore {
+	if store != "" {
 		b.WriteString(" -s " + store)
 	}
 	pidfd := sys.KernelAtLeast(6, 16)
@@ -130,6 +138,16 @@ func BuildPattern(sys Sysctl, binary, config, store string) (string, error) {
 		return "", fmt.Errorf("pattern %q is %d bytes, over the kernel's limit of %d: use a shorter binary or store path", p, len(p), MaxPatternLen)
 	}
 	return p, nil
+}
+
+// pipePattern is the pipe pattern for opts: with the store pinned by -s,
+// unless that does not fit and the config may name the store instead.
+func pipePattern(sys Sysctl, opts InstallOptions) (string, error) {
+	p, err := BuildPattern(sys, opts.Binary, opts.Config, opts.Store)
+	if err != nil && opts.StoreFromConfig && opts.Config != "" {
+		p, err = BuildPattern(sys, opts.Binary, opts.Config, "")
+	}
+	return p, err
 }
 
 // PatternOptions extracts the -c and -s options from one of our patterns.
@@ -163,10 +181,17 @@ func Install(opts InstallOptions) (*InstallResult, error) {
 	if opts.Store == "" {
 		opts.Store = DefaultStore
 	}
-	if opts.PipeLimit == 0 {
-		opts.PipeLimit = DefaultPipeLimit
+	// The kernel resolves nothing for us: the pattern, the state file and
+	// every sidecar name the store by its absolute path.
+	if abs, err := filepath.Abs(opts.Store); err == nil {
+		opts.Store = abs
 	}
-	if opts.PipeLimit < 0 {
+	switch {
+	case opts.PipeLimit == 0:
+		opts.PipeLimit = DefaultPipeLimit
+	case opts.PipeLimit == NoPipeLimit:
+		opts.PipeLimit = 0
+	case opts.PipeLimit < 0:
 		return nil, fmt.Errorf("core_pipe_limit %d is negative", opts.PipeLimit)
 	}
 	if opts.Binary == "" {
@@ -181,7 +206,7 @@ func Install(opts InstallOptions) (*InstallResult, error) {
 		return nil, err
 	}
 	if IsOurPattern(current) {
-		st, _ := ReadState(storeOf(current, opts.Store))
+		st, _, _ := findState(current, opts.Store)
 		if want := modeKind(opts.Mode); want == Kind(current) || want < 0 || st == nil {
 			return &InstallResult{AlreadyInstalled: true, Pattern: current, State: st}, nil
 		}
@@ -191,13 +216,7 @@ func Install(opts InstallOptions) (*InstallResult, error) {
 	if Kind(current) != KindFile && !opts.Force {
 		return nil, fmt.Errorf("%w (%q); use --force to replace it (it is saved and restored on uninstall)", ErrForeignHandler, current)
 	}
-	patternStore := opts.Store
-	if opts.StoreFromConfig && opts.Config != "" {
-		patternStore = ""
-	}
-	candidates, err := choosePatterns(sys, opts, func() (string, error) {
-		return BuildPattern(sys, opts.Binary, opts.Config, patternStore)
-	})
+	candidates, err := choosePatterns(sys, opts, func() (string, error) { return pipePattern(sys, opts) })
 	if err != nil {
 		return nil, err
 	}
@@ -276,13 +295,7 @@ func switchMode(sys Sysctl, opts InstallOptions, st *State) (*InstallResult, err
 	if opts.Binary == "" {
 		opts.Binary = st.Binary
 	}
-	patternStore := opts.Store
-	if opts.StoreFromConfig && opts.Config != "" {
-		patternStore = ""
-	}
-	candidates, err := choosePatterns(sys, opts, func() (string, error) {
-		return BuildPattern(sys, opts.Binary, opts.Config, patternStore)
-	})
+	candidates, err := choosePatterns(sys, opts, func() (string, error) { return pipePattern(sys, opts) })
 	if err != nil {
 		return nil, err
 	}
@@ -317,25 +330,54 @@ func rollback(sys Sysctl, st *State, n int) error {
 	return errors.Join(errs...)
 }
 
-// storeOf finds the store directory from our live pattern, else fallback.
-func storeOf(pattern, fallback string) string {
+// findState looks for the state file without trusting the current config,
+// which may have been edited or broken since install: in the store named
+// by our live pattern's -s, in hint (the --store flag or the config's
+// store), and in the store of the config the pattern names. A state file
+// whose pattern is the live one wins; otherwise the first one found. An
+// existing but unreadable state file is an error, never "missing".
+func findState(current, hint string) (*State, Store, error) {
+	var dirs []string
 	// A socket pattern names no store: the server's flags or config do,
-	// and the caller passes the same.
-	if IsOurPattern(pattern) && Kind(pattern) == KindPipe {
-		config, s := PatternOptions(pattern)
-		if s != "" {
-			return s
-		}
-		// The handler finds its store in the config, as we do here.
-		if cfg, err := LoadConfig(config); err == nil {
-			return cfg.Store
-		}
-		return DefaultStore
+	// and the caller passes the same as hint.
+	pipe := IsOurPattern(current) && Kind(current) == KindPipe
+	config, s := "", ""
+	if pipe {
+		config, s = PatternOptions(current)
 	}
-	if fallback == "" {
-		return DefaultStore
+	dirs = append(dirs, s, hint)
+	if pipe {
+		if cfg, _ := LoadConfig(config); cfg.Store != "" {
+			dirs = append(dirs, cfg.Store)
+		}
 	}
-	return fallback
+	var first *State
+	var firstStore Store
+	seen := map[string]bool{}
+	for _, d := range dirs {
+		if d == "" || seen[d] {
+			continue
+		}
+		seen[d] = true
+		store := OpenStore(d)
+		st, err := store.ReadState()
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, store, err
+		}
+		if st.Pattern == current {
+			return st, store, nil
+		}
+		if first == nil {
+			first, firstStore = st, store
+		}
+	}
+	if first == nil {
+		return nil, Store{}, fmt.Errorf("no state file in %s: %w", strings.Join(slices.Sorted(maps.Keys(seen)), ", "), os.ErrNotExist)
+	}
+	return first, firstStore, nil
 }
 
 // KnobStatus compares one knob's live value with the saved and set values.
@@ -351,6 +393,7 @@ type Status struct {
 	Installed bool         `json:"installed"` // core_pattern is one of ours
 	Current   string       `json:"current_pattern"`
 	State     *State       `json:"state,omitempty"`
+	StateFile string       `json:"state_file,omitempty"` // where State was found
 	Knobs     []KnobStatus `json:"knobs,omitempty"`
 	// ChangedSinceInstall: a state file exists but a knob we set was
 	// rewritten by someone else.
@@ -360,6 +403,10 @@ type Status struct {
 	// is lost until the server is back or uninstall runs.
 	Socket     string `json:"socket,omitempty"`
 	ServerDead bool   `json:"server_dead,omitempty"`
+	// Problems are reasons the installation does not work as installed:
+	// a missing handler binary or state file, a config that names another
+	// store than the handler uses, no core_pipe_limit.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // GetStatus reads the live knobs and the state file (found through the live
@@ -376,14 +423,20 @@ func GetStatus(procRoot, store string) (*Status, error) {
 		listening, err := Listening(procRoot, s.Socket)
 		s.ServerDead = err == nil && !listening
 	}
-	st, err := ReadState(storeOf(current, store))
+	if s.Installed {
+		s.Problems = installProblems(sys, current, store)
+	}
+	st, found, err := findState(current, store)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
+			if s.Installed {
+				s.Problems = append(s.Problems, "the handler is in core_pattern but its state file is missing ("+err.Error()+"): uninstall cannot know the previous values")
+			}
 			return s, nil
 		}
 		return s, err
 	}
-	s.State = st
+	s.State, s.StateFile = st, found.path(stateFileName)
 	for _, v := range st.Previous {
 		cur, err := sys.ReadString(v.Knob)
 		if err != nil {
@@ -401,6 +454,36 @@ func GetStatus(procRoot, store string) (*Status, error) {
 		s.Knobs = append(s.Knobs, ks)
 	}
 	return s, nil
+}
+
+// installProblems checks what the live pattern relies on.
+func installProblems(sys Sysctl, current, store string) []string {
+	if Kind(current) != KindPipe {
+		return nil // the socket server's health is ServerDead
+	}
+	var out []string
+	argv := PipeArgv(current)
+	if fi, err := os.Stat(argv[0]); err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+		out = append(out, fmt.Sprintf("the handler %s cannot run (%v): every crash is lost", argv[0], errOr(err, "not an executable file")))
+	}
+	config, s := PatternOptions(current)
+	if s != "" && store != "" && filepath.Clean(store) != filepath.Clean(s) {
+		out = append(out, fmt.Sprintf("the handler stores in %s (set at install), not in %s: reinstall to move the store", s, store))
+	}
+	if _, err := LoadConfig(config); err != nil {
+		out = append(out, fmt.Sprintf("the handler's config is broken (it uses the defaults for the bad lines): %v", err))
+	}
+	if n, err := sys.ReadInt(KnobCorePipeLimit); err == nil && n == 0 {
+		out = append(out, "core_pipe_limit is 0: the kernel does not wait for the handler, so /proc may be gone before it is read")
+	}
+	return out
+}
+
+func errOr(err error, msg string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return msg
 }
 
 // UninstallResult lists the knobs written back.
@@ -423,7 +506,8 @@ func Uninstall(procRoot, store string, force bool) (*UninstallResult, error) {
 		// Our handler is live but its state file is gone (store deleted):
 		// nothing says what was there before.
 		if !force {
-			return nil, fmt.Errorf("%w: the handler is in core_pattern but its state file is missing; --force writes the kernel default %q", ErrNotInstalled, "core")
+			_, _, err := findState(s.Current, store)
+			return nil, fmt.Errorf("%w: the handler is in core_pattern but %v; give --store DIR if the state file is elsewhere, or --force to write the kernel default %q", ErrNotInstalled, err, "core")
 		}
 		if err := (Sysctl{ProcRoot: procRoot}).Write(KnobCorePattern, "core"); err != nil {
 			return nil, err
@@ -452,7 +536,7 @@ func Uninstall(procRoot, store string, force bool) (*UninstallResult, error) {
 	if len(errs) > 0 {
 		return res, errors.Join(errs...)
 	}
-	if err := OpenStore(s.State.Store).removeState(); err != nil {
+	if err := os.Remove(s.StateFile); err != nil {
 		return res, err
 	}
 	return res, nil

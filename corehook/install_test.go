@@ -221,3 +221,103 @@ func TestUninstallWithoutState(t *testing.T) {
 		t.Fatalf("forced uninstall without state wrote %q", got)
 	}
 }
+
+// Config drift after install (#12.1): the state file is found through the
+// live pattern's -s and the --store hint, never only through the current
+// config, so editing or breaking the config loses nothing.
+func TestStateFoundDespiteConfigDrift(t *testing.T) {
+	const admin = "/var/cores/core.%e\n"
+	dir := shortTempDir(t)
+	root := fakeProc(t, admin, "6.18.0")
+	conf := filepath.Join(dir, "c")
+	storeA, storeB := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	if err := os.WriteFile(conf, []byte("Store = "+storeA+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Install(InstallOptions{ProcRoot: root, Store: storeA, Config: conf, Binary: "/bin/true", StoreFromConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, s := PatternOptions(res.Pattern); s != storeA {
+		t.Fatalf("pattern %q does not pin the store %s", res.Pattern, storeA)
+	}
+	for _, edit := range []string{"Store = " + storeB + "\n", "Store = " + storeB + "\nCompress = perhaps\n[[[\n"} {
+		if err := os.WriteFile(conf, []byte(edit), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, _ := LoadConfig(conf)
+		st, err := GetStatus(root, cfg.Store)
+		if err != nil || st.State == nil || st.StateFile != filepath.Join(storeA, stateFileName) {
+			t.Fatalf("config %q: status %+v, %v", edit, st, err)
+		}
+		if !strings.Contains(strings.Join(st.Problems, "\n"), "reinstall to move the store") {
+			t.Errorf("config %q: status does not report the drift: %q", edit, st.Problems)
+		}
+	}
+	// A pattern without -s (an older install, or one too long for it) and
+	// a config that names another store: --store still finds the state.
+	old := strings.Replace(res.Pattern, " -s "+storeA, "", 1)
+	os.WriteFile(filepath.Join(root, "sys", KnobCorePattern), []byte(old+"\n"), 0o644)
+	st, err := OpenStore(storeA).ReadState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Pattern, st.Previous[0].Set = old, old
+	if err := OpenStore(storeA).writeState(st); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Uninstall(root, storeB, false); !errors.Is(err, ErrNotInstalled) || !strings.Contains(err.Error(), "--store") {
+		t.Fatalf("uninstall with the state out of reach: %v", err)
+	}
+	if _, err := Uninstall(root, storeA, false); err != nil {
+		t.Fatalf("uninstall --store %s: %v", storeA, err)
+	}
+	if got := readKnob(t, root, KnobCorePattern); got != admin {
+		t.Fatalf("restored %q, want %q", got, admin)
+	}
+	if _, err := os.Stat(filepath.Join(storeA, stateFileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("state file left after uninstall: %v", err)
+	}
+}
+
+// A state file that exists but cannot be read is reported as such, never
+// as missing (which would advise --force and lose the saved values).
+func TestUninstallUnreadableStateIsNotMissing(t *testing.T) {
+	root := fakeProc(t, "core\n", "6.18.0")
+	store := filepath.Join(shortTempDir(t), "s")
+	if _, err := Install(InstallOptions{ProcRoot: root, Store: store, Binary: "/bin/true"}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(store, stateFileName), []byte("{broken"), 0o600)
+	_, err := Uninstall(root, store, false)
+	if err == nil || strings.Contains(err.Error(), "--force") || !strings.Contains(err.Error(), stateFileName) {
+		t.Fatalf("uninstall with a corrupt state file: %v", err)
+	}
+}
+
+// status reports what an installation relies on and lacks (#12.8).
+func TestStatusReportsBrokenInstall(t *testing.T) {
+	root := fakeProc(t, "core\n", "6.18.0")
+	dir := shortTempDir(t)
+	bin := filepath.Join(dir, "quirk")
+	os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755)
+	store := filepath.Join(dir, "s")
+	if _, err := Install(InstallOptions{ProcRoot: root, Store: store, Binary: bin, PipeLimit: NoPipeLimit}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readKnob(t, root, KnobCorePipeLimit); got != "0\n" {
+		t.Fatalf("NoPipeLimit wrote core_pipe_limit %q", got)
+	}
+	os.Remove(bin)
+	os.Remove(filepath.Join(store, stateFileName))
+	st, err := GetStatus(root, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probs := strings.Join(st.Problems, "\n")
+	for _, want := range []string{"cannot run", "state file is missing", "core_pipe_limit is 0"} {
+		if !strings.Contains(probs, want) {
+			t.Errorf("status problems lack %q:\n%s", want, probs)
+		}
+	}
+}

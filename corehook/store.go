@@ -29,7 +29,16 @@ type Store struct {
 }
 
 // OpenStore returns the store in dir; nothing is created until a write.
-func OpenStore(dir string) Store { return Store{Dir: dir} }
+// A relative dir is made absolute: sidecars name their cores by absolute
+// paths, and the handler runs with cwd "/".
+func OpenStore(dir string) Store {
+	if dir != "" {
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+	}
+	return Store{Dir: dir}
+}
 
 const (
 	stateFileName = "state.json"

@@ -96,13 +96,12 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 }
 
 // handlerConfig loads the handler's configuration. A broken config must not
-// lose the core: the defaults are used, and the error is returned so the
-// sidecar and the log say why.
+// lose the core: the defaults stand in for what cannot be read (all of it,
+// or the bad lines), and the error is returned so the sidecar and the log
+// say why. The store from the pattern (-s, set at install) wins over the
+// config's, so an edited or broken config cannot send cores elsewhere.
 func handlerConfig(ha HandleArgs) (Config, error) {
 	cfg, err := LoadConfig(ha.Config)
-	if err != nil {
-		cfg = DefaultConfigValues()
-	}
 	if ha.Store != "" {
 		cfg.Store = ha.Store
 	}

@@ -101,8 +101,13 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 	operands = append(operands, dashed...)
 	cfg, err := corehook.LoadConfig(*config)
 	if err != nil {
-		inv.Errorf("%v", err)
-		return exitBadOptions
+		// install and gc act on the config's values; the other verbs
+		// must keep working on a broken one (uninstall above all).
+		if verb == "install" || verb == "gc" {
+			inv.Errorf("%v", err)
+			return exitBadOptions
+		}
+		sub.Errorf("warning: %v (using the defaults for it)", err)
 	}
 	storeSet := *store != ""
 	if storeSet {
@@ -114,7 +119,14 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 		if len(operands) != 0 {
 			return sub.UsageError("unexpected argument %q", operands[0])
 		}
-		res, err := corehook.Install(corehook.InstallOptions{ProcRoot: *procRoot, Store: cfg.Store, Config: *config, PipeLimit: *pipeLimit, Force: *force, StoreFromConfig: !storeSet, Mode: *mode, Socket: *socket})
+		limit := *pipeLimit
+		switch {
+		case limit < 0:
+			return sub.UsageError("--pipe-limit %d is negative", limit)
+		case limit == 0:
+			limit = corehook.NoPipeLimit // 0 is a value, not "the default"
+		}
+		res, err := corehook.Install(corehook.InstallOptions{ProcRoot: *procRoot, Store: cfg.Store, Config: *config, PipeLimit: limit, Force: *force, StoreFromConfig: !storeSet, Mode: *mode, Socket: *socket})
 		if err != nil {
 			return fail(err)
 		}
@@ -143,7 +155,7 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 			return sub.JSON(st, exitOK)
 		}
 		printStatus(stdout, st)
-		if st.ChangedSinceInstall || st.ServerDead {
+		if st.ChangedSinceInstall || st.ServerDead || len(st.Problems) > 0 {
 			return exitFindings
 		}
 		return exitOK
@@ -183,10 +195,13 @@ func printStatus(w io.Writer, st *corehook.Status) {
 	} else if st.Socket != "" {
 		fmt.Fprintf(w, "server: listening on %s\n", st.Socket)
 	}
+	for _, p := range st.Problems {
+		fmt.Fprintf(w, "problem: %s\n", p)
+	}
 	if st.State == nil {
 		return
 	}
-	fmt.Fprintf(w, "state: %s (installed %s by %s)\n", corehook.StatePath(st.State.Store), st.State.InstalledAt.Format("2006-01-02 15:04:05Z"), st.State.Binary)
+	fmt.Fprintf(w, "state: %s (installed %s by %s)\n", st.StateFile, st.State.InstalledAt.Format("2006-01-02 15:04:05Z"), st.State.Binary)
 	for _, k := range st.Knobs {
 		mark := ""
 		if k.Changed {

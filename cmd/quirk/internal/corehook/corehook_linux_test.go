@@ -202,3 +202,66 @@ func readKnob(t *testing.T, root, knob string) string {
 	}
 	return string(b)
 }
+
+// --pipe-limit 0 is a value, not "the default" (#12.8).
+func TestCLIPipeLimitZero(t *testing.T) {
+	root := fakeProc(t, "/var/cores/core.%e\n", "6.18.0")
+	store := filepath.Join(shortTempDir(t), "s")
+	if code, out, stderr := runMain(t, "install", "--proc-root", root, "--store", store, "--pipe-limit", "0"); code != 0 {
+		t.Fatalf("install: %d %s %s", code, out, stderr)
+	}
+	if got := readKnob(t, root, corehook.KnobCorePipeLimit); got != "0\n" {
+		t.Fatalf("--pipe-limit 0 wrote %q", got)
+	}
+	if code, out, _ := runMain(t, "status", "--proc-root", root, "--store", store); code != exitFindings || !strings.Contains(out, "core_pipe_limit is 0") {
+		t.Errorf("status with core_pipe_limit 0: %d\n%s", code, out)
+	}
+	if code, _, _ := runMain(t, "install", "--proc-root", root, "--pipe-limit", "-1"); code != exitBadSyntax {
+		t.Errorf("--pipe-limit -1: exit %d", code)
+	}
+}
+
+// A config edited and broken after install keeps neither status nor
+// uninstall from finding the state and restoring (#12.1).
+func TestCLIBrokenConfigAfterInstall(t *testing.T) {
+	root := fakeProc(t, "/var/cores/core.%e\n", "6.18.0")
+	dir := shortTempDir(t)
+	conf := filepath.Join(dir, "c")
+	store := filepath.Join(dir, "s")
+	os.WriteFile(conf, []byte("Store = "+store+"\n"), 0o644)
+	// The CLI installs os.Executable(), here a test binary whose path is
+	// too long for the pattern; the library takes a short one.
+	if _, err := corehook.Install(corehook.InstallOptions{ProcRoot: root, Store: store, Config: conf, Binary: "/bin/true", StoreFromConfig: true}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(conf, []byte("Store = /elsewhere\nthis is not a config\n"), 0o644)
+	code, out, stderr := runMain(t, "status", "--proc-root", root, "--config", conf)
+	if code != exitFindings || !strings.Contains(out, "problem:") || !strings.Contains(out, "state: "+store) {
+		t.Errorf("status with a broken config: %d\n%s%s", code, out, stderr)
+	}
+	code, out, stderr = runMain(t, "uninstall", "--proc-root", root, "--config", conf)
+	if code != 0 || strings.Contains(stderr, "--force") {
+		t.Fatalf("uninstall with a broken config: %d %s %s", code, out, stderr)
+	}
+	if got := readKnob(t, root, corehook.KnobCorePattern); got != "/var/cores/core.%e\n" {
+		t.Fatalf("restored %q", got)
+	}
+}
+
+// A relative --store names the same store as its absolute path (#12.8).
+func TestCLIRelativeStore(t *testing.T) {
+	core := []byte("not an ELF core, stored as it is")
+	m, store := handleOnce(t, core)
+	t.Chdir(filepath.Dir(store))
+	rel := filepath.Base(store)
+	if code, out, stderr := runMain(t, "info", m.ID, "--store", rel); code != 0 || !strings.Contains(out, m.ID) {
+		t.Fatalf("info --store %s: %d %s %s", rel, code, out, stderr)
+	}
+	dump := filepath.Join(t.TempDir(), "core")
+	if code, _, stderr := runMain(t, "dump", m.ID, "-o", dump, "--store", rel); code != 0 {
+		t.Fatalf("dump --store %s: %d %s", rel, code, stderr)
+	}
+	if got, _ := os.ReadFile(dump); !bytes.Equal(got, core) {
+		t.Fatal("dump through a relative store differs")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -99,6 +100,22 @@ func Registry() []*analysis.Analyzer {
 
 // Lookup finds an analyzer by ID (QK5001, 5001) or name.
 func Lookup(key string) *analysis.Analyzer { return lookupIn(Registry(), key) }
+
+// ForShellCheckCode returns the checks that warn about the same constructs
+// as ShellCheck's code ("SC2068", "2068"); "SC5001" is QK5001.
+func ForShellCheckCode(code string) []*analysis.Analyzer {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if !strings.HasPrefix(code, "SC") {
+		code = "SC" + code
+	}
+	var out []*analysis.Analyzer
+	for _, a := range Registry() {
+		if slices.Contains(a.ShellCheck, code) || "SC"+strconv.Itoa(a.Code()) == code {
+			out = append(out, a)
+		}
+	}
+	return out
+}
 
 func lookupIn(all []*analysis.Analyzer, key string) *analysis.Analyzer {
 	key = strings.TrimSpace(key)

@@ -8,3 +8,5 @@
 // every enabled rule over one shared index of the syntax tree, and applies
 // "# quirk disable=" directives and .quirkrc settings.
 package shellcheck
+
+//go:generate go run ./internal/checkdocs -root ..

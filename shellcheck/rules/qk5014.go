@@ -27,9 +27,10 @@ Bad:
 Good:
     #!/bin/sh
     case $1 in -*) set -- mysqld "$@" ;; esac`,
-	Hint:  `use case "$1" in -*) …, ${x#?} / ${x%"${x#?}"}, or a bash shebang`,
-	Probe: posixSubstringProbe,
-	Run:   runPosixSubstring,
+	Hint:       `use case "$1" in -*) …, ${x#?} / ${x%"${x#?}"}, or a bash shebang`,
+	Probe:      posixSubstringProbe,
+	ShellCheck: []string{"SC3057"},
+	Run:        runPosixSubstring,
 })
 
 func runPosixSubstring(p *analysis.Pass) {

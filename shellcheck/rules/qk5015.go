@@ -27,6 +27,9 @@ Good:
     if [ -n "$*" ]; then …       # any non-empty argument`,
 	Hint: `test the count ([ $# -gt 0 ]) or the joined words ([ -n "$*" ])`,
 	Run:  runTestOfList,
+	// ShellCheck's SC2198 ("Arrays don't work as operands in [ ]"); it does
+	// not give "test" that code.
+	ShellCheck: []string{"SC2198"},
 })
 
 func runTestOfList(p *analysis.Pass) {
@@ -59,8 +62,12 @@ func runTestOfList(p *analysis.Pass) {
 			msg = fmt.Sprintf(`%s in [ ] is one word only with exactly one argument: with none the test changes meaning, with two or more [ fails ("binary operator expected", status 2); test $# or "$*" instead`, word)
 		}
 		star := starVersion(p, e)
+		sc := []string{}
+		if ref.Call.Args[0].Lit() == "[" {
+			sc = []string{"SC2198"}
+		}
 		p.Report(analysis.Diagnostic{
-			Start: offset(ref.Word), End: end(ref.Word), Message: msg,
+			Start: offset(ref.Word), End: end(ref.Word), Message: msg, ShellCheck: sc,
 			Fixes: []analysis.SuggestedFix{{
 				Message: `test the joined words, "` + star + `"`,
 				Edits:   []analysis.TextEdit{{Start: offset(e), End: end(e), NewText: star}},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
 	"github.com/quirkcheck/quirk/shellcheck"
+	"github.com/quirkcheck/quirk/shellcheck/analysis"
 )
 
 // Command is "quirk explain".
@@ -25,9 +26,15 @@ func Main(_ context.Context, inv *base.Invocation) int {
 	stdout := inv.Stdout
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: quirk explain CHECK ...   (an ID such as QK5001, or a name)\n\nChecks:\n")
+		fmt.Fprintf(fs.Output(), "Usage: quirk explain CHECK ...   (an ID such as QK5001, a name, or a ShellCheck code such as SC2068)\n\nChecks:\n")
 		for _, a := range shellcheck.Registry() {
 			fmt.Fprintf(fs.Output(), "  %s  %s\n", a.ID, a.Title())
+		}
+		fmt.Fprintf(fs.Output(), "\nShellCheck codes for the same constructs (\"# shellcheck disable=\" of one silences the check too; SC5001 is QK5001):\n")
+		for _, a := range shellcheck.Registry() {
+			if len(a.ShellCheck) > 0 {
+				fmt.Fprintf(fs.Output(), "  %s  %s\n", a.ID, strings.Join(a.ShellCheck, " "))
+			}
 		}
 	}
 	args, dashed, code, ok := inv.Parse(fs, inv.Args)
@@ -41,13 +48,19 @@ func Main(_ context.Context, inv *base.Invocation) int {
 		return base.ExitOK
 	}
 	code = base.ExitOK
-	for i, key := range args {
-		a := shellcheck.Lookup(key)
-		if a == nil {
+	var checks []*analysis.Analyzer
+	for _, key := range args {
+		found := shellcheck.ForShellCheckCode(key)
+		if a := shellcheck.Lookup(key); a != nil {
+			found = []*analysis.Analyzer{a}
+		}
+		if len(found) == 0 {
 			inv.Errorf("unknown check %q (see quirk explain)", key)
 			code = base.ExitBadOptions
-			continue
 		}
+		checks = append(checks, found...)
+	}
+	for i, a := range checks {
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
@@ -60,7 +73,11 @@ func Main(_ context.Context, inv *base.Invocation) int {
 			dialects = strings.Join(names, ", ")
 		}
 		title, body, _ := strings.Cut(a.Doc, "\n\n")
-		fmt.Fprintf(stdout, "%s (%s): %s\nseverity: %s; applies to: %s\n\n%s\n\nFix: %s\n", a.ID, a.Name, title, a.Severity, dialects, body, a.Hint)
+		fmt.Fprintf(stdout, "%s (%s): %s\nseverity: %s; applies to: %s\n", a.ID, a.Name, title, a.Severity, dialects)
+		if len(a.ShellCheck) > 0 {
+			fmt.Fprintf(stdout, "ShellCheck: %s (a \"# shellcheck disable=\" of these silences %s too)\n", strings.Join(a.ShellCheck, ", "), a.ID)
+		}
+		fmt.Fprintf(stdout, "documentation: %s\n\n%s\n\nFix: %s\n", a.URL, body, a.Hint)
 	}
 	return code
 }

@@ -163,6 +163,12 @@ func runCase(c matrixCase, isolated, crossUser bool) Row {
 		for _, s := range []*side{&first, &second} {
 			if s.Listen && s.ip().IsUnspecified() {
 				s.Listen = false
+				if c.Group == "windows-bind" {
+					// Microsoft's table documents bind() results, which a
+					// bound socket gives as well as a listener: judged.
+					row.Note = "wildcard socket bound but not listening (Microsoft's table is about binds)"
+					continue
+				}
 				row.Note = "wildcard socket bound but not listening: no private network namespace"
 				row.Agrees = "n/a" // the documented case is about listeners
 			}

@@ -71,6 +71,10 @@ const (
 	// KindConnected: another owner's connect()ed UDP socket on the same
 	// local address and port takes every datagram its peer sends there.
 	KindConnected = "connected"
+	// KindSteering: a BPF program (sk_lookup on the namespace, or
+	// SK_REUSEPORT) chooses sockets for traffic regardless of the binds
+	// the other kinds analyze; a human must judge what it does.
+	KindSteering = "steering"
 	// KindSplit: one owner's sockets divide a port's traffic by address,
 	// address family or device (a SO_REUSEPORT or SO_REUSEADDR
 	// arrangement): not a hijack, but each socket sees only part of it.

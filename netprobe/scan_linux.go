@@ -19,7 +19,9 @@ import (
 // with owner uids and processes, and analyzes them.
 func Scan(opts ScanOptions) (*ScanResult, error) {
 	res := &ScanResult{}
-	var groups [][]Socket // one per namespace
+	var groups [][]Socket          // one per namespace
+	var labels []string            // their labels ("" without AllNetns)
+	nsInode := map[string]uint64{} // label → inode, for sk_lookup links
 	if opts.AllNetns {
 		nss, err := listNetns("/proc", "/run/netns")
 		if err != nil {
@@ -34,8 +36,9 @@ func Scan(opts ScanOptions) (*ScanResult, error) {
 			for i := range socks {
 				socks[i].Netns = ns.label
 			}
+			nsInode[ns.label] = ns.inode
 			res.Source = source
-			groups = append(groups, socks)
+			groups, labels = append(groups, socks), append(labels, ns.label)
 		}
 		if len(groups) == 0 {
 			return nil, fmt.Errorf("no network namespace could be scanned: %s", strings.Join(res.Notes, "; "))
@@ -46,7 +49,11 @@ func Scan(opts ScanOptions) (*ScanResult, error) {
 			return nil, err
 		}
 		res.Source = source
-		groups = append(groups, socks)
+		groups, labels = append(groups, socks), append(labels, "")
+		var st unix.Stat_t
+		if unix.Stat(selfNetns("/proc"), &st) == nil {
+			nsInode[""] = st.Ino
+		}
 	}
 	if !opts.NoProcesses {
 		// One walk of /proc for every namespace: socket inodes are
@@ -65,7 +72,18 @@ func Scan(opts ScanOptions) (*ScanResult, error) {
 	}
 	res.Sockets = []Socket{}
 	res.Findings = []Finding{}
-	for _, socks := range groups {
+	steering, err := bpfSteering()
+	if err != nil {
+		res.Notes = append(res.Notes, fmt.Sprintf("BPF programs that steer traffic (sk_lookup, SK_REUSEPORT) were not looked for: %v", err))
+	}
+	for _, st := range steering {
+		if st.Kind == "sk_reuseport" {
+			res.Findings = append(res.Findings, Finding{Kind: KindSteering, Proto: "any",
+				Detail: fmt.Sprintf("an SK_REUSEPORT BPF program (%s) is loaded: it picks the member of some SO_REUSEPORT group, so that group's traffic need not be hashed as its finding says", st)})
+		}
+	}
+	for gi, socks := range groups {
+		label := labels[gi]
 		sortSockets(socks)
 		if !opts.NoProcesses {
 			if readDevices(socks) {
@@ -78,10 +96,15 @@ func Scan(opts ScanOptions) (*ScanResult, error) {
 			readV6Only(socks)
 		}
 		findings := Analyze(socks)
-		for i := range findings {
-			if len(socks) > 0 {
-				findings[i].Netns = socks[0].Netns
+		ino := nsInode[label]
+		for _, st := range steering {
+			if st.Kind == "sk_lookup" && st.NetnsInode == ino {
+				findings = append(findings, Finding{Kind: KindSteering, Proto: "any",
+					Detail: fmt.Sprintf("an sk_lookup BPF program (%s) is attached to this network namespace: it can hand any port's connections and datagrams to any socket, whatever the binds", st)})
 			}
+		}
+		for i := range findings {
+			findings[i].Netns = label
 		}
 		res.Sockets = append(res.Sockets, socks...)
 		res.Findings = append(res.Findings, findings...)
@@ -140,8 +163,7 @@ func listNetns(procRoot, runNetns string) ([]netnsRef, error) {
 	}
 	// The caller's own namespace first: it may be a thread's alone, which
 	// no /proc/<pid>/ns/net shows.
-	// Named by pid and tid: the scan runs on other threads.
-	self := filepath.Join(procRoot, strconv.Itoa(os.Getpid()), "task", strconv.Itoa(unix.Gettid()), "ns", "net")
+	self := selfNetns(procRoot)
 	if st := (unix.Stat_t{}); unix.Stat(self, &st) == nil {
 		add(self, fmt.Sprintf("net:[%d] (this scan's)", st.Ino))
 	}
@@ -169,6 +191,12 @@ func listNetns(procRoot, runNetns string) ([]netnsRef, error) {
 	}
 	slices.SortFunc(out, func(a, b netnsRef) int { return int(a.inode>>1) - int(b.inode>>1) })
 	return out, nil
+}
+
+// selfNetns is the calling thread's namespace file, named by pid and tid
+// because /proc/thread-self means whichever thread opens it.
+func selfNetns(procRoot string) string {
+	return filepath.Join(procRoot, strconv.Itoa(os.Getpid()), "task", strconv.Itoa(unix.Gettid()), "ns", "net")
 }
 
 // inNetnsAt runs fn on a fresh OS thread that has joined the namespace at

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
@@ -98,6 +99,10 @@ func Registry() []*analysis.Analyzer {
 	return append(rules.All(), BadDirective, UnusedDirective, SkippedCode, NotUTF8)
 }
 
+// registry is Registry built once, for Check, which runs per file; callers
+// of Registry get their own copy to change.
+var registry = sync.OnceValue(Registry)
+
 // Lookup finds an analyzer by ID (QK5001, 5001) or name.
 func Lookup(key string) *analysis.Analyzer { return lookupIn(Registry(), key) }
 
@@ -167,7 +172,7 @@ func Check(filename string, src []byte, opts Options) (res *Result, err error) {
 	res = &Result{Filename: filename, Src: orig, Dialect: effective}
 	known := opts.Analyzers
 	if known == nil {
-		known = Registry()
+		known = registry()
 	}
 	enabled := selectAnalyzers(known, opts)
 	index := analysis.NewIndex(file, src)
@@ -282,6 +287,9 @@ func selectAnalyzers(all []*analysis.Analyzer, opts Options) []*analysis.Analyze
 			}
 		}
 		return false
+	}
+	if len(opts.Include) == 0 && len(opts.Exclude) == 0 {
+		return all // the common case: no copy per file
 	}
 	var out []*analysis.Analyzer
 	for _, a := range all {

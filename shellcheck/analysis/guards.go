@@ -30,6 +30,10 @@ type guardFacts struct {
 	// word: die() { echo "error: $*"; }. Text glued to "$@" in a call to
 	// one changes nothing.
 	joiners map[string]bool
+	// labelled are the functions that read $1 on its own: text glued in
+	// front of "$@" in a call to one labels that first argument
+	// (_printargs "${prefix}$@" where _printargs prints $1='$2').
+	labelled map[string]bool
 }
 
 // ScalarOnly reports whether name is assigned in the file and never given an
@@ -40,6 +44,10 @@ func (ix *Index) ScalarOnly(name string) bool { return ix.assignCount[name] > 0 
 // JoinsArgs reports whether the function called name (defined in this file)
 // only uses its arguments joined into one word, as echo does.
 func (ix *Index) JoinsArgs(name string) bool { return ix.joiners[name] }
+
+// ReadsFirstArg reports whether the function called name (defined in this
+// file) reads $1 on its own.
+func (ix *Index) ReadsFirstArg(name string) bool { return ix.labelled[name] }
 
 // noteOptions records set -u, set -f and errexit from "set" and "shopt -o".
 func (ix *Index) noteOptions(args []*syntax.Word, topLevel bool) {
@@ -191,6 +199,12 @@ func (ix *Index) findJoiners() {
 		switch {
 		case isDigits(name) && name != "0" || name == "#":
 			spoiled[r.Func] = true
+			if name == "1" {
+				if ix.labelled == nil {
+					ix.labelled = map[string]bool{}
+				}
+				ix.labelled[r.Func.Name.Value] = true
+			}
 		case r.IsList():
 			uses[r.Func] = true
 			joined := r.Context == CtxAssign ||

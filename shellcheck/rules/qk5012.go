@@ -60,6 +60,10 @@ func runGluedList(p *analysis.Pass) {
 			switch name := ref.Call.Args[0].Lit(); {
 			case name == "echo" || name == "eval" || p.Index.JoinsArgs(name):
 				continue
+			case p.Index.ReadsFirstArg(name) && gluedBeforeOnly(ref):
+				// A function here that reads $1 on its own: text in
+				// front of "$@" labels that first argument, on purpose.
+				continue
 			}
 		}
 		if reported[ref.Word] {
@@ -82,3 +86,13 @@ func runGluedList(p *analysis.Pass) {
 var gluedListProbe = &analysis.Probe{Shows: func(e *analysis.Evaluation) bool {
 	return len(e.Case.Args) > 1 && len(e.Got.Fields) > 1
 }}
+
+// gluedBeforeOnly reports "x$@": text before the list and none after it, in
+// the word or its quotes.
+func gluedBeforeOnly(ref *analysis.ParamRef) bool {
+	last := func(parts []syntax.WordPart) syntax.WordPart { return parts[len(parts)-1] }
+	if ref.Word == nil || len(ref.Word.Parts) == 0 || last(ref.Word.Parts) != syntax.WordPart(ref.Quote) {
+		return false
+	}
+	return last(ref.Quote.Parts) == syntax.WordPart(ref.Exp)
+}

@@ -18,3 +18,10 @@ _cmd_"$@"
 # One word with three lists is one finding.
 a=(1) b=(2) c=(3)
 printf '%s\n' "${a[@]}-${b[@]}-${c[@]}" # want `sticks to the first and last`
+
+# A function here that reads $1 on its own: a prefix glued to "$@" labels the
+# first argument (acme.sh's _printargs "${_bash_debug}$@" printing $1='$2').
+printargs() { printf '%s\n' "$1='$2'"; }
+printargs "${prefix}$@"
+# A suffix still sticks to the last argument only.
+printargs "$@${suffix}" # want `sticks to the first and last`

@@ -76,12 +76,6 @@ func Scan(opts ScanOptions) (*ScanResult, error) {
 	if err != nil {
 		res.Notes = append(res.Notes, fmt.Sprintf("BPF programs that steer traffic (sk_lookup, SK_REUSEPORT) were not looked for: %v", err))
 	}
-	for _, st := range steering {
-		if st.Kind == "sk_reuseport" {
-			res.Findings = append(res.Findings, Finding{Kind: KindSteering, Proto: "any",
-				Detail: fmt.Sprintf("an SK_REUSEPORT BPF program (%s) is loaded: it picks the member of some SO_REUSEPORT group, so that group's traffic need not be hashed as its finding says", st)})
-		}
-	}
 	for gi, socks := range groups {
 		label := labels[gi]
 		sortSockets(socks)
@@ -96,13 +90,7 @@ func Scan(opts ScanOptions) (*ScanResult, error) {
 			readV6Only(socks)
 		}
 		findings := Analyze(socks)
-		ino := nsInode[label]
-		for _, st := range steering {
-			if st.Kind == "sk_lookup" && st.NetnsInode == ino {
-				findings = append(findings, Finding{Kind: KindSteering, Proto: "any",
-					Detail: fmt.Sprintf("an sk_lookup BPF program (%s) is attached to this network namespace: it can hand any port's connections and datagrams to any socket, whatever the binds", st)})
-			}
-		}
+		findings = append(findings, steeringFindings(steering, nsInode[label], findings)...)
 		for i := range findings {
 			findings[i].Netns = label
 		}
@@ -228,4 +216,36 @@ func inNetnsAt(path string, fn func() ([]Socket, string, error)) ([]Socket, stri
 	}()
 	r := <-done
 	return r.socks, r.source, r.err
+}
+
+// steeringFindings turns the BPF programs into findings for one namespace:
+// its sk_lookup links, and the loaded SK_REUSEPORT programs when the
+// namespace has a SO_REUSEPORT group they could be steering (the kernel
+// does not say which group a program is attached to, so every group here
+// is named).
+func steeringFindings(steering []Steering, netnsInode uint64, findings []Finding) []Finding {
+	var out []Finding
+	var groups []Socket
+	for _, f := range findings {
+		if f.Kind != KindShared {
+			continue
+		}
+		for _, s := range f.Sockets {
+			if s.ReusePort == nil || *s.ReusePort {
+				groups = append(groups, f.Sockets...)
+				break
+			}
+		}
+	}
+	for _, st := range steering {
+		switch {
+		case st.Kind == "sk_lookup" && st.NetnsInode == netnsInode:
+			out = append(out, Finding{Kind: KindSteering, Proto: "any",
+				Detail: fmt.Sprintf("an sk_lookup BPF program (%s) is attached to this network namespace: it can hand any port's connections and datagrams to any socket, whatever the binds", st)})
+		case st.Kind == "sk_reuseport" && len(groups) > 0:
+			out = append(out, Finding{Kind: KindSteering, Proto: "any", Sockets: groups,
+				Detail: fmt.Sprintf("an SK_REUSEPORT BPF program (%s) is loaded: it may pick the member of one of these SO_REUSEPORT groups, whose traffic is then not hashed as their findings say", st)})
+		}
+	}
+	return out
 }

@@ -87,7 +87,7 @@ func TestScanReportsSteering(t *testing.T) {
 			}
 		}
 		joined := strings.Join(got, "\n")
-		for _, want := range []string{`sk_lookup BPF program (id `, `"qk_lookup", loaded by uid 0) is attached to this network namespace`, `SK_REUSEPORT BPF program`, `"qk_reuseport"`} {
+		for _, want := range []string{`sk_lookup BPF program (id `, `"qk_lookup", loaded by uid 0) is attached to this network namespace`, `SK_REUSEPORT BPF program`, `"qk_reuseport"`, `may pick the member of one of these SO_REUSEPORT groups`} {
 			if !strings.Contains(joined, want) {
 				t.Errorf("steering findings lack %q:\n%s", want, joined)
 			}

@@ -3,9 +3,9 @@ package corehook
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -348,10 +348,7 @@ func TestPreviousRelativePatternRefusedForSuidDump(t *testing.T) {
 }
 
 func TestPreviousPipeChained(t *testing.T) {
-	tee, err := exec.LookPath("tee")
-	if err != nil {
-		t.Skip("no tee")
-	}
+	tee := testenv.NeedTool(t, "tee")
 	core := synthCore(t, 1000)
 	dir := t.TempDir()
 	m := handlePrevious(t, "|"+tee+" "+dir+"/chained.%p.%e", 1, core)

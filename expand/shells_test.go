@@ -2,26 +2,21 @@ package expand
 
 import (
 	"errors"
-	"os"
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"testing"
 )
 
-// requireShells reports whether a missing shell must fail the test instead
-// of skipping it: in CI (CI=true) and wherever QUIRK_REQUIRE_SHELLS=1.
-func requireShells() bool {
-	return os.Getenv("QUIRK_REQUIRE_SHELLS") == "1" || os.Getenv("CI") == "true"
-}
-
-// needShell returns the engine's shell, or skips (fails under
-// QUIRK_REQUIRE_SHELLS=1 / CI=true) when it is not installed.
+// needShell returns the engine's shell, found as the runners find it, or
+// ends the test by testenv's policy when it is not installed. Any other
+// error (an unknown engine) always fails.
 func needShell(t testing.TB, name string) *Engine {
 	t.Helper()
 	sh, err := FindEngine(name, "")
+	if errors.Is(err, ErrShellMissing) {
+		testenv.Unmet(t, testenv.Shells, "%v", err)
+	}
 	if err != nil {
-		if errors.Is(err, ErrShellMissing) && !requireShells() {
-			t.Skipf("skipping: %v (set QUIRK_REQUIRE_SHELLS=1 to fail instead)", err)
-		}
-		t.Fatalf("%v (CI installs every shell; see .ci/run)", err)
+		t.Fatal(err)
 	}
 	return sh
 }

@@ -33,11 +33,4 @@ func TestPrivateTMPDIR(t *testing.T) {
 	}
 }
 
-func requireBashForTmpdir(t *testing.T) {
-	if _, err := FindEngine("bash", ""); err != nil {
-		if os.Getenv("QUIRK_REQUIRE_SHELLS") != "" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-}
+func requireBashForTmpdir(t *testing.T) { needShell(t, "bash") }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"io"
 	"net/netip"
 	"os"
@@ -256,17 +257,10 @@ func startHelper(t testing.TB, uid int, env, value string) {
 	}
 }
 
-// requireRoot skips a test that needs root, unless QUIRK_REQUIRE_ROOT=1 (set
-// where the suite runs as root on purpose) makes that a failure.
+// requireRoot ends a test that needs root by testenv's policy.
 func requireRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("QUIRK_REQUIRE_ROOT") == "1" || os.Getenv("CI") == "true" {
-		t.Fatal("this test needs root (network namespaces, other uids)")
-	}
-	t.Skip("skipping root only test")
+	testenv.NeedRoot(t, "network namespaces, other uids")
 }
 
 // inNetns runs fn in a fresh network namespace, failing the test on error.

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"os"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ func TestPositionalCorpus(t *testing.T) {
 			continue
 		}
 		if _, err := expand.FindEngine(e, ""); err != nil {
-			if e == "bash" || requireShells() {
+			if e == "bash" || testenv.Required(testenv.Shells) {
 				t.Fatalf("%v (CI installs every shell)", err)
 			}
 			t.Logf("skipping engine %s: %v", e, err)
@@ -60,8 +61,4 @@ func TestPositionalCorpus(t *testing.T) {
 			t.Errorf("%s passed no case: the harness is broken", e)
 		}
 	}
-}
-
-func requireShells() bool {
-	return os.Getenv("QUIRK_REQUIRE_SHELLS") == "1" || os.Getenv("CI") == "true"
 }

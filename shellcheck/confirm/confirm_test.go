@@ -3,8 +3,8 @@ package confirm_test
 import (
 	"context"
 	"fmt"
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,12 +16,8 @@ import (
 )
 
 func requireShell(t *testing.T, name string) {
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("QUIRK_REQUIRE_SHELLS") != "" || os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI but not installed", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
+	t.Helper()
+	testenv.NeedTool(t, name)
 }
 
 func checkAndConfirm(t *testing.T, name, src string) *shellcheck.Result {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,14 +40,8 @@ func write(t *testing.T, name string, results ...*shellcheck.Result) []byte {
 }
 
 func requireTool(t *testing.T, name string) string {
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("QUIRK_REQUIRE_SHELLS") != "" {
-			t.Fatalf("%s is required (QUIRK_REQUIRE_SHELLS is set) but not installed", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return path
+	t.Helper()
+	return testenv.NeedTool(t, name)
 }
 
 // keyShape describes a JSON value by its keys and value kinds, recursively,

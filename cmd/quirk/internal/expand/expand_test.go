@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,12 +15,7 @@ import (
 
 func needBash(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("bash"); err != nil {
-		if os.Getenv("QUIRK_REQUIRE_SHELLS") == "1" || os.Getenv("CI") == "true" {
-			t.Fatal("bash is required")
-		}
-		t.Skip("skipping: bash not installed")
-	}
+	testenv.NeedTool(t, "bash")
 }
 
 func run(args ...string) (code int, stdout, stderr string) {

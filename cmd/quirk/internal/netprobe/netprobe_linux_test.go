@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"net"
 	"os"
 	"os/exec"
@@ -53,12 +54,8 @@ func reusePortPair() error {
 // inNetns runs the CLI in a new network namespace with loopback up.
 func inNetns(t *testing.T, group bool, args ...string) (int, string) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" || os.Getenv("QUIRK_REQUIRE_ROOT") == "1" {
-			t.Fatal("needs root")
-		}
-		t.Skip("skipping root only test")
-	}
+	testenv.NeedRoot(t, "a private network namespace")
+	testenv.NeedTool(t, "unshare")
 	cmd := exec.Command("unshare", "-n", "sh", "-c", `ip link set lo up && exec "$0"`, os.Args[0])
 	cmd.Env = append(os.Environ(), "NETPROBE_CLI_ARGS="+strings.Join(args, " "))
 	if group {

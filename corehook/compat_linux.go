@@ -10,10 +10,10 @@ package corehook
 import (
 	"errors"
 	"fmt"
+	"github.com/quirkcheck/quirk/corehook/fscred"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -111,21 +111,10 @@ func openCompat(pi *procInfo, c Crash, name string) (*os.File, error) {
 	if pi.dir == nil || pi.Refuted || pi.FSUID < 0 || (!pi.Verified && !pi.sameIDs(c.UID, c.GID)) {
 		return nil, errors.New("crasher not verified; its cwd and root cannot be trusted")
 	}
-	type result struct {
-		f   *os.File
-		err error
-	}
-	ch := make(chan result, 1)
-	// fsuid is per thread: switch it on a locked thread that is never
-	// unlocked, so Go discards the thread instead of reusing it.
-	go func() {
-		runtime.LockOSThread()
-		unix.Setfsgid(pi.FSGID)
-		unix.Setfsuid(pi.FSUID)
-		if got, _ := unix.SetfsuidRetUid(-1); got != pi.FSUID {
-			ch <- result{err: errors.New("could not switch fsuid")}
-			return
-		}
+	// fsuid is per thread: fscred switches it on a locked thread of its
+	// own, which goes back to the scheduler only after a verified restore.
+	var f *os.File
+	err := fscred.Do(pi.FSUID, pi.FSGID, func() error {
 		how := &unix.OpenHow{Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: unix.RESOLVE_NO_MAGICLINKS}
 		anchor := "cwd"
 		if filepath.IsAbs(name) {
@@ -136,8 +125,7 @@ func openCompat(pi *procInfo, c Crash, name string) (*os.File, error) {
 		}
 		afd, err := unix.Openat(int(pi.dir.Fd()), anchor, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		if err != nil {
-			ch <- result{err: fmt.Errorf("open crasher %s: %w", anchor, err)}
-			return
+			return fmt.Errorf("open crasher %s: %w", anchor, err)
 		}
 		defer unix.Close(afd)
 		if dir == "" {
@@ -148,15 +136,16 @@ func openCompat(pi *procInfo, c Crash, name string) (*os.File, error) {
 			dfd, err = unix.Dup(afd)
 		}
 		if err != nil {
-			ch <- result{err: fmt.Errorf("directory %s: %w", dir, err)}
-			return
+			return fmt.Errorf("directory %s: %w", dir, err)
 		}
 		defer unix.Close(dfd)
-		f, err := createCore(dfd, base, true, pi.FSUID)
-		ch <- result{f, err}
-	}()
-	r := <-ch
-	return r.f, r.err
+		f, err = createCore(dfd, base, true, pi.FSUID)
+		return err
+	})
+	if errors.Is(err, fscred.ErrNotSwitched) {
+		return nil, errors.New("could not switch fsuid")
+	}
+	return f, err
 }
 
 func createCore(dirfd int, name string, unlinkFirst bool, owner int) (*os.File, error) {

@@ -25,5 +25,4 @@ func countUDP(netip.Addr, uint16, int, []*probeSocket) ([]int, error) {
 }
 func makeTimeWait(netip.Addr, uint16, sockOpts, int) error { return errors.ErrUnsupported }
 
-func socketV6Only(*probeSocket) bool    { return true }
-func countTimeWait(uint16) (int, error) { return 0, errors.ErrUnsupported }
+func socketV6Only(*probeSocket) bool { return true }

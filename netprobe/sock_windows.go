@@ -113,5 +113,3 @@ func makeTimeWait(netip.Addr, uint16, sockOpts, int) error            { return e
 
 // socketV6Only is not needed where traffic is not measured.
 func socketV6Only(*probeSocket) bool { return true }
-
-func countTimeWait(uint16) (int, error) { return 0, errNotMeasuredHere }

@@ -4,8 +4,8 @@ package netprobe
 
 import (
 	"fmt"
+	"github.com/quirkcheck/quirk/corehook/fscred"
 	"os"
-	"runtime"
 
 	"golang.org/x/sys/unix"
 )
@@ -13,22 +13,25 @@ import (
 // socketAs creates a socket owned by uid. The kernel stamps a socket with
 // the creating thread's fsuid (sock_alloc: inode->i_uid = current_fsuid()),
 // and that owner is what the SO_REUSEPORT and UDP port checks compare. So the
-// probe switches the fsuid of its own locked thread for the one socket()
-// call instead of spawning a process per socket; fstat confirms the owner.
+// probe switches the fsuid of its own thread (fscred) for the one socket() call
+// instead of spawning a process per socket; fstat confirms the owner.
 func socketAs(uid, family, typ int) (int, error) {
 	if os.Geteuid() != 0 {
 		return -1, errNoOtherUser // setfsuid would silently keep our uid
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	old, err := unix.SetfsuidRetUid(uid)
+	// Switch, not Do: the socket must be made on this very thread, which
+	// may be in the probe's private network namespace.
+	fd := -1
+	err := fscred.Switch(uid, -1, func() error {
+		var err error
+		fd, err = unix.Socket(family, typ, 0)
+		return err
+	})
 	if err != nil {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
 		return -1, err
-	}
-	fd, sockErr := unix.Socket(family, typ, 0)
-	unix.SetfsuidRetUid(old)
-	if sockErr != nil {
-		return -1, sockErr
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil || int(st.Uid) != uid {

@@ -2,6 +2,7 @@ package shellcheck
 
 import (
 	"encoding/json"
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,13 +14,7 @@ import (
 // directive ShellCheck cannot parse makes it stop checking the file), and the
 // form quirk warns about must really break it.
 func TestDirectivesRealShellCheckAccepts(t *testing.T) {
-	bin, err := exec.LookPath("shellcheck")
-	if err != nil {
-		if os.Getenv("CI") == "true" || os.Getenv("QUIRK_REQUIRE_SHELLS") == "1" {
-			t.Fatal("shellcheck is required in CI but not installed")
-		}
-		t.Skip("shellcheck not installed")
-	}
+	bin := testenv.NeedTool(t, "shellcheck")
 	codes := func(src string) []int {
 		t.Helper()
 		file := filepath.Join(t.TempDir(), "t.sh")

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"io"
 	"net"
 	"os"
@@ -93,12 +94,8 @@ func TestRefusesForeignMountNamespace(t *testing.T) {
 	if err := CheckInitNamespaces("/proc"); err != nil {
 		t.Skipf("the test itself does not run in the initial namespaces: %v", err)
 	}
-	if _, err := exec.LookPath("unshare"); err != nil || os.Getuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but unshare or root is missing")
-		}
-		t.Skip("needs root and unshare")
-	}
+	testenv.NeedRoot(t, "unshare -m")
+	testenv.NeedTool(t, "unshare")
 	cmd := exec.Command("unshare", "-m", os.Args[0], "-test.run=^TestRefusesForeignMountNamespace$")
 	cmd.Env = append(os.Environ(), "QUIRK_NS_CHILD=1")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -3,6 +3,7 @@ package rules_test
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,13 +21,7 @@ import (
 // the mapping honest: a code ShellCheck does not give the construct would
 // let an unrelated directive hide a finding.
 func TestShellCheckGivesTheMappedCodes(t *testing.T) {
-	bin, err := exec.LookPath("shellcheck")
-	if err != nil {
-		if os.Getenv("CI") == "true" || os.Getenv("QUIRK_REQUIRE_SHELLS") == "1" {
-			t.Fatal("shellcheck is required in CI but not installed")
-		}
-		t.Skip("shellcheck not installed")
-	}
+	bin := testenv.NeedTool(t, "shellcheck")
 	checked := 0
 	for _, a := range shellcheck.Registry() {
 		if len(a.ShellCheck) == 0 {

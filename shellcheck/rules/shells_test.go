@@ -1,24 +1,16 @@
 package rules_test
 
 import (
-	"os"
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"os/exec"
 	"strings"
 	"testing"
 )
 
-// requireShell finds a shell, failing instead of skipping in CI (CI=true)
-// and wherever QUIRK_REQUIRE_SHELLS=1, as the rest of the project does.
+// requireShell finds a shell, or ends the test by testenv's policy.
 func requireShell(t *testing.T, name string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("QUIRK_REQUIRE_SHELLS") == "1" || os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required: %v", name, err)
-		}
-		t.Skipf("skipping: %v (set QUIRK_REQUIRE_SHELLS=1 to fail instead)", err)
-	}
-	return path
+	return testenv.NeedTool(t, name)
 }
 
 // runShell runs script as "sh -c script t.sh args…" and returns its output

@@ -8,8 +8,8 @@ package kerneltest
 import (
 	"bytes"
 	"errors"
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"os"
-	"os/exec"
 	"os/signal"
 	"syscall"
 	"testing"
@@ -21,16 +21,14 @@ import (
 // LockPath serialises every process that changes core_pattern.
 const LockPath = "/run/quirk-corehook-e2e.lock"
 
-// RequireRoot skips without root, a writable core_pattern or the tools;
-// under CI=true it fails instead.
+// RequireRoot ends the test by testenv's policy (skip, or fail under
+// CI=true or QUIRK_REQUIRE_ROOT=1 / QUIRK_REQUIRE_SHELLS=1) without root, a
+// writable core_pattern or the tools.
 func RequireRoot(t *testing.T, tools ...string) {
 	t.Helper()
 	miss := func(why string) {
 		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but %s", why)
-		}
-		t.Skip(why)
+		testenv.Unmet(t, testenv.Root, "%s", why)
 	}
 	if os.Getuid() != 0 {
 		miss("the end-to-end test needs root")
@@ -42,9 +40,7 @@ func RequireRoot(t *testing.T, tools ...string) {
 	}
 	f.Close()
 	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			miss(tool + " is not installed")
-		}
+		testenv.NeedTool(t, tool)
 	}
 }
 

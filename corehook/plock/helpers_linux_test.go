@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"io"
 	"os"
 	"os/exec"
@@ -39,18 +40,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// requireTools: in CI (CI=true) or with QUIRK_REQUIRE_SHELLS=1 a missing compiler fails the
-// test instead of skipping it.
-func requireTools() bool {
-	return os.Getenv("QUIRK_REQUIRE_SHELLS") == "1" || os.Getenv("CI") == "true"
-}
-
+// skipOrFail ends the test for a missing compiler or peer by testenv's
+// policy: a failure in CI (CI=true) or with QUIRK_REQUIRE_SHELLS=1.
 func skipOrFail(t testing.TB, format string, args ...any) {
 	t.Helper()
-	if requireTools() {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format+" (CI=true fails instead)", args...)
+	testenv.Unmet(t, testenv.Shells, format, args...)
 }
 
 // helper returns the path of a built peer.

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/quirkcheck/quirk/shellcheck"
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
 	"github.com/sourcegraph/jsonrpc2"
 	"mvdan.cc/sh/v3/syntax"
@@ -39,9 +38,9 @@ func (s *Server) codeAction(req *jsonrpc2.Request) (any, error) {
 		}
 		ld := cr.diags[skip+i]
 		for j, fix := range d.Fixes {
-			title := "Fix " + d.Code + ": " + fix.Message
+			title := "Fix " + d.Code() + ": " + fix.Message
 			if fix.Unsafe {
-				title = "Fix " + d.Code + " (unsafe: may change behaviour, review it): " + fix.Message
+				title = "Fix " + d.Code() + " (unsafe: may change behaviour, review it): " + fix.Message
 			}
 			actions = append(actions, CodeAction{
 				Title: title, Kind: KindQuickFix, Diagnostics: []Diagnostic{ld},
@@ -49,7 +48,7 @@ func (s *Server) codeAction(req *jsonrpc2.Request) (any, error) {
 				Edit:        &WorkspaceEdit{Changes: map[string][]TextEdit{uri: cr.edits(fix.Edits)}},
 			})
 		}
-		if a := shellcheck.Lookup(d.Code); a == nil || a.Builtin {
+		if a := d.Analyzer; a == nil || a.Builtin {
 			continue // directive hygiene findings are fixed, not disabled
 		}
 		if file == nil {
@@ -58,13 +57,13 @@ func (s *Server) codeAction(req *jsonrpc2.Request) (any, error) {
 		if file != nil {
 			line := statementLine(file, cr.text, d.Start)
 			actions = append(actions, CodeAction{
-				Title: fmt.Sprintf("Disable %s on this line", d.Code), Kind: KindQuickFix, Diagnostics: []Diagnostic{ld},
-				Edit: &WorkspaceEdit{Changes: map[string][]TextEdit{uri: {cr.insertLine(line, indentOf(cr, line)+"# quirk disable="+d.Code+" -- "+reasonPlaceholder)}}},
+				Title: fmt.Sprintf("Disable %s on this line", d.Code()), Kind: KindQuickFix, Diagnostics: []Diagnostic{ld},
+				Edit: &WorkspaceEdit{Changes: map[string][]TextEdit{uri: {cr.insertLine(line, indentOf(cr, line)+"# quirk disable="+d.Code()+" -- "+reasonPlaceholder)}}},
 			})
 		}
 		actions = append(actions, CodeAction{
-			Title: fmt.Sprintf("Disable %s in this file", d.Code), Kind: KindQuickFix, Diagnostics: []Diagnostic{ld},
-			Edit: &WorkspaceEdit{Changes: map[string][]TextEdit{uri: {cr.insertLine(fileDirectiveLine(cr.text), "# quirk disable-file="+d.Code+" -- "+reasonPlaceholder)}}},
+			Title: fmt.Sprintf("Disable %s in this file", d.Code()), Kind: KindQuickFix, Diagnostics: []Diagnostic{ld},
+			Edit: &WorkspaceEdit{Changes: map[string][]TextEdit{uri: {cr.insertLine(fileDirectiveLine(cr.text), "# quirk disable-file="+d.Code()+" -- "+reasonPlaceholder)}}},
 		})
 	}
 	if wantFixAll {

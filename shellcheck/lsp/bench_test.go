@@ -95,8 +95,8 @@ func BenchmarkMemory10000Edits(b *testing.B) {
 // TestMemoryFlat fails if 9,000 more edits keep more than 1 MiB: a leak of
 // even 120 bytes per edit (a timer, a result, a goroutine) shows.
 func TestMemoryFlat(t *testing.T) {
-	if testing.Short() {
-		t.Skip("10,000 edits")
+	if testing.Short() || raceEnabled {
+		t.Skip("10,000 edits; the race detector slows them tenfold (its own run covers the same code)")
 	}
 	before := runtime.NumGoroutine()
 	a, z := editSession(t, 10000)

@@ -267,11 +267,6 @@ func (cr *checkResult) configDiagnostics() int {
 	return len(cr.diags) - len(cr.result.Diagnostics)
 }
 
-// DocURL is where a check's documentation lives in the repository.
-func DocURL(id string) string {
-	return "https://github.com/quirkcheck/quirk/blob/main/docs/checks/" + id + ".md"
-}
-
 func toLSP(l *lines, d analysis.Diagnostic, enc Encoding) Diagnostic {
 	start, end := d.Start, d.End
 	if end <= start && start < len(l.src) && l.src[start] != '\n' {
@@ -280,12 +275,12 @@ func toLSP(l *lines, d analysis.Diagnostic, enc Encoding) Diagnostic {
 	out := Diagnostic{
 		Range:           l.rangeOf(start, end, enc),
 		Severity:        severity(d.Severity),
-		Code:            d.Code,
-		CodeDescription: &CodeDescription{Href: DocURL(d.Code)},
+		Code:            d.Code(),
+		CodeDescription: &CodeDescription{Href: analysis.DocURL(d.Code())},
 		Source:          "quirk",
 		Message:         d.Message,
 	}
-	if d.Code == shellcheck.UnusedDirective.ID {
+	if d.Code() == shellcheck.UnusedDirective.ID {
 		out.Tags = []int{DiagnosticTagUnnecessary}
 	}
 	return out

@@ -49,9 +49,9 @@ func (s *Server) hover(ctx context.Context, req *jsonrpc2.Request) (any, error) 
 
 func (s *Server) describe(ctx context.Context, res *shellcheck.Result, d analysis.Diagnostic) string {
 	var b strings.Builder
-	a := shellcheck.Lookup(d.Code)
+	a := d.Analyzer
 	if a == nil {
-		fmt.Fprintf(&b, "**%s** %s", d.Code, d.Message)
+		fmt.Fprintf(&b, "**%s** %s", d.Code(), d.Message)
 		return b.String()
 	}
 	title, body, _ := strings.Cut(a.Doc, "\n\n")
@@ -63,7 +63,7 @@ func (s *Server) describe(ctx context.Context, res *shellcheck.Result, d analysi
 	if ev := s.evidence(ctx, res, d); ev != "" {
 		b.WriteString(ev + "\n\n")
 	}
-	fmt.Fprintf(&b, "[%s documentation](%s)", a.ID, DocURL(a.ID))
+	fmt.Fprintf(&b, "[%s documentation](%s)", a.ID, analysis.DocURL(a.ID))
 	return b.String()
 }
 
@@ -80,7 +80,7 @@ func (s *Server) evidence(ctx context.Context, res *shellcheck.Result, d analysi
 	if ok, reason := s.hovers.ready(ctx, ev); !ok {
 		return "_Real-shell evidence is off: the sandbox is not complete on this machine (" + reason + ")._"
 	}
-	key := evidenceKey{dialect: res.Dialect, code: d.Code, expr: d.Expr, setup: d.Setup, contrast: d.Contrast, arg0: res.Filename}
+	key := evidenceKey{dialect: res.Dialect, code: d.Code(), expr: d.Expr, setup: d.Setup, contrast: d.Contrast, arg0: res.Filename}
 	lines, ok := s.hovers.get(key)
 	if !ok {
 		budget := s.opts.EvidenceBudget

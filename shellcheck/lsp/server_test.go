@@ -221,7 +221,7 @@ func titles(as []CodeAction) []string {
 func count(res *shellcheck.Result, code string) int {
 	n := 0
 	for _, d := range res.Diagnostics {
-		if d.Code == code {
+		if d.Code() == code {
 			n++
 		}
 	}

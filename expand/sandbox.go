@@ -195,8 +195,15 @@ func (sb *sandbox) env() []string {
 func (sb *sandbox) limitScript(keepFrom int) string {
 	o := sb.opts
 	closeFDs := fmt.Sprintf(`for __q in /proc/$$/fd/*; do __q=${__q##*/}; [ "$__q" -ge %d ] 2>/dev/null && eval "exec $__q>&-" 2>/dev/null; done; `, keepFrom)
-	return closeFDs + sb.cgroupJoin() + fmt.Sprintf(`ulimit -t %d -f %d -u %d -v %d -c 0 || exit 125; exec "$@"`,
-		o.cpuSeconds(), o.fileSizeKiB(), o.maxProcs(), 2<<20)
+	// RLIMIT_NPROC counts every process of the sandbox user, other
+	// sandboxes' too, so one fork bomb would starve them all: with a
+	// cgroup, its pids.max caps each sandbox alone instead.
+	nproc := fmt.Sprintf(" -u %d", o.maxProcs())
+	if sb.cg != nil {
+		nproc = ""
+	}
+	return closeFDs + sb.cgroupJoin() + fmt.Sprintf(`ulimit -t %d -f %d%s -v %d -c 0 || exit 125; exec "$@"`,
+		o.cpuSeconds(), o.fileSizeKiB(), nproc, 2<<20)
 }
 
 // procOutput is what one sandboxed process produced.

@@ -7,6 +7,9 @@
 // that no shell bears out is dropped, and one that cannot be evaluated
 // safely is kept with the reason. Where mvdan.cc/sh and the real shell
 // disagree, the real shell is trusted and the evidence says so.
+//
+// The script's own data is never evaluated as code (see checkSafe), and
+// nothing runs on a machine where expand's sandbox lacks a layer.
 package confirm
 
 import (
@@ -71,7 +74,10 @@ func Result(ctx context.Context, res *shellcheck.Result) error {
 	if len(evals) == 0 {
 		return nil
 	}
-	opts := expand.Options{Files: globFiles}
+	// The script is someone else's: run nothing unless every layer of the
+	// sandbox is there (ErrSandboxIncomplete otherwise, before any shell
+	// starts), and never let a case run commands.
+	opts := expand.Options{Files: globFiles, RequireSandbox: true}
 	real, err := expand.EvalWords(ctx, engine, cases, opts)
 	if err != nil {
 		return fmt.Errorf("evaluating with %s: %w", engine, err)

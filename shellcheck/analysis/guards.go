@@ -7,10 +7,6 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// Facts about guards and shell options that real code relies on, gathered
-// during NewIndex's walk. Each was a false positive in a corpus of public
-// scripts before it was known here.
-
 // guardFacts is the part of the Index this file fills in.
 type guardFacts struct {
 	// Nounset is set when the script turns on "set -u" at its top level or
@@ -48,63 +44,6 @@ func (ix *Index) JoinsArgs(name string) bool { return ix.joiners[name] }
 // ReadsFirstArg reports whether the function called name (defined in this
 // file) reads $1 on its own.
 func (ix *Index) ReadsFirstArg(name string) bool { return ix.labelled[name] }
-
-// noteOptions records set -u, set -f and errexit from "set" and "shopt -o".
-func (ix *Index) noteOptions(args []*syntax.Word, topLevel bool) {
-	if !topLevel {
-		return
-	}
-	for i, a := range args {
-		l := a.Lit()
-		if strings.HasPrefix(l, "-") && !strings.HasPrefix(l, "--") && l != "-o" {
-			flags := l[1:]
-			if strings.ContainsRune(flags, 'o') && i+1 < len(args) {
-				ix.noteOptionName(args[i+1].Lit())
-			}
-			if strings.ContainsRune(flags, 'u') {
-				ix.Nounset = true
-			}
-			if strings.ContainsRune(flags, 'f') {
-				ix.Noglob = true
-			}
-			if strings.ContainsRune(flags, 'e') {
-				ix.Errexit = true
-			}
-		}
-		if l == "-o" && i+1 < len(args) {
-			ix.noteOptionName(args[i+1].Lit())
-		}
-	}
-}
-
-func (ix *Index) noteOptionName(name string) {
-	switch name {
-	case "errexit":
-		ix.Errexit = true
-	case "nounset":
-		ix.Nounset = true
-	case "noglob":
-		ix.Noglob = true
-	}
-}
-
-// noteShopt handles "shopt -os errexit" (shopt -o sets set -o options).
-func (ix *Index) noteShopt(args []*syntax.Word, topLevel bool) {
-	hasO, hasS := false, false
-	for _, a := range args {
-		l := a.Lit()
-		if strings.HasPrefix(l, "-") {
-			hasO = hasO || strings.ContainsRune(l, 'o')
-			hasS = hasS || strings.ContainsRune(l, 's')
-		}
-	}
-	if !hasO || !hasS || !topLevel {
-		return
-	}
-	for _, a := range args {
-		ix.noteOptionName(a.Lit())
-	}
-}
 
 // notePositionalUse remembers a plain "$N" read for the set -u guard.
 func (ix *Index) notePositionalUse(pe *syntax.ParamExp, stack []syntax.Node) {

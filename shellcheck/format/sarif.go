@@ -112,9 +112,9 @@ func sarifLevel(s analysis.Severity) string {
 func writeSARIF(w io.Writer, results []*shellcheck.Result, opts Options) error {
 	registry := shellcheck.Registry()
 	driver := sarifDriver{Name: "quirk", Version: opts.Version, InformationURI: "https://github.com/quirkcheck/quirk"}
-	ruleIndex := map[string]int{}
+	ruleIndex := map[*analysis.Analyzer]int{}
 	for i, a := range registry {
-		ruleIndex[a.ID] = i
+		ruleIndex[a] = i
 		_, body, _ := strings.Cut(a.Doc, "\n\n")
 		driver.Rules = append(driver.Rules, sarifRule{
 			ID: a.ID, Name: a.Name,
@@ -138,7 +138,7 @@ func writeSARIF(w io.Writer, results []*shellcheck.Result, opts Options) error {
 			occurrences[key]++
 			sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d", key, occurrences[key])))
 			res := sarifResult{
-				RuleID: d.Code(), RuleIndex: ruleIndex[d.Code()], Level: sarifLevel(d.Severity),
+				RuleID: d.Code(), RuleIndex: ruleIndex[d.Analyzer], Level: sarifLevel(d.Severity),
 				Message:             sarifText{Text: message(d)},
 				Locations:           []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uri}, Region: region}}},
 				PartialFingerprints: map[string]string{"primaryLocationLineHash": hex.EncodeToString(sum[:8]) + ":1"},

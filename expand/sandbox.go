@@ -217,9 +217,9 @@ type procOutput struct {
 // sandbox's environment) in the sandbox and collects stdout, stderr and,
 // when records is set, the record stream the batch writes on fd 3. Without
 // records the engine gets no fd 3 at all.
-func (sb *sandbox) run(ctx context.Context, eng *Engine, argv, env []string, records bool) (procOutput, error) {
+func (sb *sandbox) run(parent context.Context, eng *Engine, argv, env []string, records bool) (procOutput, error) {
 	var out procOutput
-	ctx, cancel := context.WithTimeout(ctx, sb.opts.timeout())
+	ctx, cancel := context.WithTimeout(parent, sb.opts.timeout())
 	defer cancel()
 
 	nStreams := 2
@@ -311,6 +311,12 @@ func (sb *sandbox) run(ctx context.Context, eng *Engine, argv, env []string, rec
 		out.timedOut = true
 		sb.killTree(cmd.Process)
 		waitErr = <-done
+	}
+	if parent.Err() != nil {
+		// Cancelled by the caller (SIGINT, SIGTERM), not our timeout: the
+		// tree is dead; the caller's deferred cleanup removes the rest.
+		sb.killTree(cmd.Process)
+		return out, parent.Err()
 	}
 	// Background jobs a case left behind die with the PID namespace, the
 	// process group and the cgroup, which also closes the pipes they hold.

@@ -5,20 +5,19 @@ package expand
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
 	"github.com/quirkcheck/quirk/expand"
-	"github.com/quirkcheck/quirk/expand/spec"
 )
 
 // Exit codes of "quirk expand", in the terms of base's table.
@@ -82,6 +81,7 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 		files     = fs.String("files", "", "comma-separated names of empty files created in the working directory (for globs)")
 		verbose   = fs.Bool("v", false, "show go-cmp diffs, sandbox notes and stderr in full")
 		cmpStderr = fs.Bool("compare-stderr", false, "with --script, stderr must match too (messages usually name the shell)")
+		require   = fs.Bool("require-sandbox", os.Getenv("CI") == "true", "refuse to run when a sandbox layer is missing on this machine (default true when CI=true)")
 	)
 	positional, posArgs, code, ok := inv.Parse(fs, inv.Args)
 	if !ok {
@@ -110,7 +110,11 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 	if *word == "" && len(positional) == 1 {
 		*word = positional[0]
 	}
-	opts := expand.Options{AllowExec: *allowExec, Timeout: *timeout}
+	if *timeout < 0 {
+		inv.Errorf("--timeout %s: must not be negative", *timeout)
+		return base.ExitBadOptions
+	}
+	opts := expand.Options{AllowExec: *allowExec, Timeout: *timeout, RequireSandbox: *require}
 	if *files != "" {
 		opts.Files = strings.Split(*files, ",")
 	}
@@ -123,23 +127,6 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 			return base.ExitBadOptions
 		}
 		return ExitError
-	}
-	if !*allowExec {
-		src := *setup + "\n__quirk_emit " + *word
-		if *script != "" {
-			data, err := os.ReadFile(*script)
-			if err != nil {
-				inv.Errorf("%v", err)
-				return ExitError
-			}
-			src = string(data)
-		}
-		if *specPath == "" {
-			if err := expand.CheckNoExec(src); err != nil {
-				inv.Errorf("%v", err)
-				return ExitError
-			}
-		}
 	}
 	out := &runner{stdout: stdout, stderr: stderr, json: *asJSON, verbose: *verbose, notes: notes}
 	switch {
@@ -197,16 +184,24 @@ type runner struct {
 
 // jsonResult is one engine's result in --json output. Fields is null when
 // the printing command never ran (an expansion or syntax error).
+//
+// JSON strings are UTF-8: a field, stdout or stderr holding other bytes is
+// written with U+FFFD in their place, so the exact bytes are also given,
+// base64-encoded, in fields_base64 / stdout_base64 / stderr_base64 (only
+// when some value is not valid UTF-8).
 type jsonResult struct {
-	Engine  string   `json:"engine"`
-	Path    string   `json:"path"`
-	Version string   `json:"version"`
-	Fields  []string `json:"fields"`
-	Status  int      `json:"status"`
-	Stdout  string   `json:"stdout,omitempty"`
-	Stderr  string   `json:"stderr"`
-	Error   string   `json:"error,omitempty"`
-	Notes   []string `json:"notes,omitempty"`
+	Engine       string   `json:"engine"`
+	Path         string   `json:"path"`
+	Version      string   `json:"version"`
+	Fields       []string `json:"fields"`
+	FieldsBase64 []string `json:"fields_base64,omitempty"`
+	Status       int      `json:"status"`
+	Stdout       string   `json:"stdout,omitempty"`
+	StdoutBase64 string   `json:"stdout_base64,omitempty"`
+	Stderr       string   `json:"stderr"`
+	StderrBase64 string   `json:"stderr_base64,omitempty"`
+	Error        string   `json:"error,omitempty"`
+	Notes        []string `json:"notes,omitempty"`
 }
 
 func toJSON(r expand.Result) jsonResult {
@@ -214,11 +209,26 @@ func toJSON(r expand.Result) jsonResult {
 	if r.Err != nil {
 		j.Error = r.Err.Error()
 	}
+	if !slices.ContainsFunc(r.Fields, func(f string) bool { return !utf8.ValidString(f) }) {
+		j.FieldsBase64 = nil
+	} else {
+		for _, f := range r.Fields {
+			j.FieldsBase64 = append(j.FieldsBase64, base64.StdEncoding.EncodeToString([]byte(f)))
+		}
+	}
+	if !utf8.ValidString(r.Stdout) {
+		j.StdoutBase64 = base64.StdEncoding.EncodeToString([]byte(r.Stdout))
+	}
+	if !utf8.ValidString(r.Stderr) {
+		j.StderrBase64 = base64.StdEncoding.EncodeToString([]byte(r.Stderr))
+	}
 	return j
 }
 
 // evalAll runs one case under every engine; an engine-level error is
-// reported and ends the command with status 2.
+// reported and ends the command with status 2, and so does a case the
+// library refuses to run (a command without --allow-exec, a NUL byte):
+// the refusal is the same for every engine, so it is said once.
 func (o *runner) evalAll(ctx context.Context, engines []string, eval func(engine string) (expand.Result, error)) ([]expand.Result, bool) {
 	var results []expand.Result
 	for _, e := range engines {
@@ -227,160 +237,13 @@ func (o *runner) evalAll(ctx context.Context, engines []string, eval func(engine
 			fmt.Fprintf(o.stderr, "quirk expand: %v\n", err)
 			return nil, false
 		}
+		if errors.Is(r.Err, expand.ErrExecRefused) || errors.Is(r.Err, expand.ErrNUL) {
+			fmt.Fprintf(o.stderr, "quirk expand: %v\n", r.Err)
+			return nil, false
+		}
 		results = append(results, r)
 	}
 	return results, true
-}
-
-func (o *runner) word(ctx context.Context, c expand.WordCase, engines []string, opts expand.Options) int {
-	results, ok := o.evalAll(ctx, engines, func(e string) (expand.Result, error) {
-		rs, err := expand.EvalWords(ctx, e, []expand.WordCase{c}, opts)
-		if err != nil {
-			return expand.Result{}, err
-		}
-		return rs[0], nil
-	})
-	if !ok {
-		return ExitError
-	}
-	cmp := expand.Compare(results, expand.CompareMode{})
-	if o.json {
-		doc := struct {
-			Word    string       `json:"word"`
-			Setup   string       `json:"setup,omitempty"`
-			Arg0    string       `json:"arg0"`
-			Args    []string     `json:"args"`
-			Results []jsonResult `json:"results"`
-			Agree   bool         `json:"agree"`
-			Differ  []string     `json:"differ,omitempty"`
-		}{Word: c.Word, Setup: c.Setup, Arg0: c.Arg0, Args: orEmpty(c.Args), Agree: cmp.Agree, Differ: cmp.Differ}
-		for _, r := range results {
-			doc.Results = append(doc.Results, toJSON(r))
-		}
-		o.writeJSON(doc)
-	} else {
-		fmt.Fprintf(o.stdout, "word %s   $0 <%s>   args %s\n", c.Word, c.Arg0, fieldList(c.Args))
-		if c.Setup != "" {
-			fmt.Fprintf(o.stdout, "setup %s\n", c.Setup)
-		}
-		tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "engine\tstatus\tfields\tversion")
-		for _, r := range results {
-			fields := expand.FieldString(r)
-			if r.Err == nil && r.Fields == nil {
-				fields = "(error) " + firstLine(r.Stderr)
-			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", r.Engine, r.Status, fields, r.Version)
-		}
-		tw.Flush()
-		o.verdict(results, cmp, expand.CompareMode{})
-	}
-	if anyFailed(results) {
-		return ExitError
-	}
-	if !cmp.Agree {
-		return ExitDiffer
-	}
-	return ExitAgree
-}
-
-func (o *runner) script(ctx context.Context, src, arg0 string, args, engines []string, opts expand.Options, mode expand.CompareMode) int {
-	sc := expand.ScriptCase{Script: src, Arg0: arg0, Args: args}
-	results, ok := o.evalAll(ctx, engines, func(e string) (expand.Result, error) {
-		rs, err := expand.EvalScripts(ctx, e, []expand.ScriptCase{sc}, opts)
-		if err != nil {
-			return expand.Result{}, err
-		}
-		return rs[0], nil
-	})
-	if !ok {
-		return ExitError
-	}
-	cmp := expand.Compare(results, mode)
-	if o.json {
-		doc := struct {
-			Arg0    string       `json:"arg0"`
-			Args    []string     `json:"args"`
-			Results []jsonResult `json:"results"`
-			Agree   bool         `json:"agree"`
-			Differ  []string     `json:"differ,omitempty"`
-		}{Arg0: arg0, Args: orEmpty(args), Agree: cmp.Agree, Differ: cmp.Differ}
-		for _, r := range results {
-			doc.Results = append(doc.Results, toJSON(r))
-		}
-		o.writeJSON(doc)
-	} else {
-		tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "engine\tstatus\tstdout\tstderr")
-		for _, r := range results {
-			outText := fmt.Sprintf("%q", r.Stdout)
-			if r.Err != nil {
-				outText = "(failed: " + r.Err.Error() + ")"
-			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", r.Engine, r.Status, clip(outText, 60), clip(firstLine(r.Stderr), 60))
-		}
-		tw.Flush()
-		o.verdict(results, cmp, mode)
-	}
-	if anyFailed(results) {
-		return ExitError
-	}
-	if !cmp.Agree {
-		return ExitDiffer
-	}
-	return ExitAgree
-}
-
-func (o *runner) spec(ctx context.Context, path string, engines []string, opts expand.Options) int {
-	var paths []string
-	if st, err := os.Stat(path); err != nil {
-		fmt.Fprintf(o.stderr, "quirk expand: %v\n", err)
-		return ExitError
-	} else if st.IsDir() {
-		paths, _ = filepath.Glob(filepath.Join(path, "*.test.sh"))
-		if len(paths) == 0 {
-			fmt.Fprintf(o.stderr, "quirk expand: no *.test.sh files in %s\n", path)
-			return ExitError
-		}
-	} else {
-		paths = []string{path}
-	}
-	var files []*spec.File
-	for _, p := range paths {
-		f, err := spec.ParseFile(p)
-		if err != nil {
-			fmt.Fprintf(o.stderr, "quirk expand: %v\n", err)
-			return ExitError
-		}
-		files = append(files, f)
-	}
-	rep, err := spec.Run(ctx, files, engines, opts)
-	if err != nil {
-		fmt.Fprintf(o.stderr, "quirk expand: %v\n", err)
-		return ExitError
-	}
-	unexpected, _ := rep.Check(spec.DefaultKnown())
-	if o.json {
-		o.writeJSON(struct {
-			*spec.Report
-			Unexpected []spec.Divergence `json:"unexpected_divergences"`
-		}{rep, unexpected})
-	} else {
-		spec.WriteCases(o.stdout, rep)
-		fmt.Fprintln(o.stdout)
-		spec.WriteSummary(o.stdout, rep)
-		if len(unexpected) > 0 {
-			fmt.Fprintf(o.stdout, "%d divergences not in the manifest (expand/spec/known-divergences.txt):\n", len(unexpected))
-			for _, d := range unexpected {
-				fmt.Fprintf(o.stdout, "  %s\n", d)
-			}
-		}
-		o.printNotes()
-	}
-	if len(unexpected) > 0 {
-		return ExitDiffer
-	}
-	return ExitAgree
 }
 
 // verdict prints which engines agree, grouped by outcome.

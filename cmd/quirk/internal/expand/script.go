@@ -56,4 +56,3 @@ func (o *runner) script(ctx context.Context, src, arg0 string, args, engines []s
 	}
 	return ExitAgree
 }
-

@@ -72,4 +72,3 @@ func (o *runner) spec(ctx context.Context, path string, engines []string, opts e
 	}
 	return ExitAgree
 }
-

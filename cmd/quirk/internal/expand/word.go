@@ -61,4 +61,3 @@ func (o *runner) word(ctx context.Context, c expand.WordCase, engines []string, 
 	}
 	return ExitAgree
 }
-

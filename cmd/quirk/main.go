@@ -19,5 +19,5 @@ func main() {
 func run() int {
 	ctx, stop := base.SignalContext(context.Background())
 	defer stop()
-	return Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	return MainAs(ctx, os.Args[0], os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }

@@ -15,7 +15,8 @@ var update = flag.Bool("update", false, "update testscript files in place")
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"quirk": func() { os.Exit(run()) },
+		"quirk":      func() { os.Exit(run()) },
+		"shellcheck": func() { os.Exit(run()) }, // quirk linked under ShellCheck's name
 	})
 }
 

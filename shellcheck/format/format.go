@@ -15,7 +15,7 @@ import (
 )
 
 // Names lists the formats Write accepts.
-var Names = []string{"tty", "gcc", "json1", "checkstyle", "diff", "sarif", "quiet"}
+var Names = []string{"tty", "gcc", "json1", "json", "checkstyle", "diff", "sarif", "quiet"}
 
 // Known reports whether name is a format.
 func Known(name string) bool { return slices.Contains(Names, name) }
@@ -36,6 +36,8 @@ func Write(w io.Writer, name string, results []*shellcheck.Result, opts Options)
 		return writeGCC(w, results)
 	case "json1":
 		return writeJSON1(w, results)
+	case "json":
+		return writeJSON(w, results)
 	case "checkstyle":
 		return writeCheckstyle(w, results)
 	case "diff":

@@ -42,7 +42,24 @@ type json1Replacement struct {
 }
 
 func writeJSON1(w io.Writer, results []*shellcheck.Result) error {
-	out := json1Output{Comments: []json1Comment{}}
+	return encodeJSON(w, json1Output{Comments: json1Comments(results)})
+}
+
+// writeJSON is ShellCheck's older --format=json: the same comments as
+// json1, as a bare array (nvim-lint, trunk and vscode-shellcheck before
+// ShellCheck 0.7 read it).
+func writeJSON(w io.Writer, results []*shellcheck.Result) error {
+	return encodeJSON(w, json1Comments(results))
+}
+
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func json1Comments(results []*shellcheck.Result) []json1Comment {
+	comments := []json1Comment{}
 	for _, r := range results {
 		li := newLineIndex(r.Src)
 		for _, d := range r.Diagnostics {
@@ -54,12 +71,10 @@ func writeJSON1(w io.Writer, results []*shellcheck.Result) error {
 			if fix := d.SafeFix(); fix != nil {
 				c.Fix = &json1Fix{Replacements: replacements(li, fix.Edits)}
 			}
-			out.Comments = append(out.Comments, c)
+			comments = append(comments, c)
 		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	return comments
 }
 
 func replacements(li *lineIndex, edits []analysis.TextEdit) []json1Replacement {

@@ -66,9 +66,12 @@ func (c *colorFlag) Set(v string) error {
 type checkFlags struct {
 	format, shell, severity, targetBash string
 	include, exclude, sourcePaths       listFlag
+	enable                              listFlag
 	color                               colorFlag
 	externalSources, checkSourced       bool
 	norc, confirm, version, listChecks  bool
+	listOptional                        bool
+	rcfile, extendedAnalysis            string
 	wikiLinks, jobs                     int
 }
 
@@ -108,6 +111,12 @@ func newFlagSet() (*flag.FlagSet, *checkFlags) {
 	for _, name := range []string{"V", "version"} {
 		fs.BoolVar(&f.version, name, false, "print the version")
 	}
+	for _, name := range []string{"o", "enable"} {
+		fs.Var(&f.enable, name, "accepted for ShellCheck compatibility (quirk has no optional checks; every check is on)")
+	}
+	fs.BoolVar(&f.listOptional, "list-optional", false, "list optional checks (quirk has none) and exit")
+	fs.StringVar(&f.rcfile, "rcfile", "", "read ShellCheck directives (disable=, shell=) from this `file`, as ShellCheck's --rcfile; .quirkrc files still apply")
+	fs.StringVar(&f.extendedAnalysis, "extended-analysis", "", "accepted for ShellCheck compatibility")
 	fs.BoolVar(&f.norc, "norc", false, "ignore .quirkrc files")
 	fs.StringVar(&f.targetBash, "target-bash", "", "oldest bash `version` the scripts must run on, e.g. 3.2 (enables QK5010)")
 	fs.BoolVar(&f.confirm, "confirm", false, "prove each finding by running its expression in real bash; drop findings the shell does not confirm")
@@ -118,7 +127,12 @@ func newFlagSet() (*flag.FlagSet, *checkFlags) {
 			"Checks shell scripts for positional-parameter surprises. Directories are\n"+
 			"walked for scripts (by extension and shebang); - reads standard input.\n"+
 			"Exit status: 0 clean, 1 findings, 2 a file could not be checked,\n"+
-			"3 bad command line, 4 bad option value.\n\nFlags:\n")
+			"3 bad command line, 4 bad option value.\n\n"+
+			"ShellCheck's command line works as is: attached and bundled short options\n"+
+			"(-fgcc, -Calways, -xa, -W0), -e 2034 or SC2034 (ShellCheck codes; 5001 and\n"+
+			"up are quirk's), SHELLCHECK_OPTS (when run as shellcheck or without a\n"+
+			"command). Accepted and ignored: -a, -x, -P, -W, -o/--enable,\n"+
+			"--extended-analysis.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	return fs, f
@@ -129,14 +143,17 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 	stdin, stdout, stderr := inv.Stdin, inv.Stdout, inv.Stderr
 	version := base.Version()
 	fs, f := newFlagSet()
-	files, dashed, code, ok := inv.Parse(fs, inv.Args)
+	files, dashed, code, ok := inv.Parse(fs, expandShortOptions(fs, inv.Args))
 	if !ok {
 		return code
 	}
 	files = append(files, dashed...)
 	if f.version {
-		fmt.Fprintln(stdout, version)
+		fmt.Fprint(stdout, ShellCheckVersion())
 		return base.ExitOK
+	}
+	if f.listOptional {
+		return base.ExitOK // ShellCheck lists its off-by-default checks; quirk has none
 	}
 	if f.listChecks {
 		for _, a := range shellcheck.Registry() {
@@ -256,14 +273,24 @@ func baseOptions(f *checkFlags) (shellcheck.Options, error) {
 			return opts, err
 		}
 	}
-	for _, code := range slices.Concat(f.include, f.exclude) {
+	for _, code := range shellCheckNumbers(slices.Concat(f.include, f.exclude)) {
 		// ShellCheck's own codes may be passed through unchanged by
 		// wrappers such as bash-language-server; they select nothing here.
 		if shellcheck.Lookup(code) == nil && !strings.HasPrefix(strings.ToUpper(code), "SC") {
 			return opts, fmt.Errorf("unknown check %q (see quirk check --list-checks)", code)
 		}
 	}
-	opts.Include, opts.Exclude = f.include, f.exclude
+	opts.Include, opts.Exclude = shellCheckNumbers(f.include), shellCheckNumbers(f.exclude)
+	if f.rcfile != "" {
+		rc, err := readShellCheckRC(f.rcfile)
+		if err != nil {
+			return opts, err
+		}
+		opts.Exclude = append(opts.Exclude, rc.exclude...)
+		if opts.Dialect == analysis.Unknown {
+			opts.Dialect = rc.shell
+		}
+	}
 	return opts, nil
 }
 

@@ -24,6 +24,9 @@ import (
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
 )
 
+// safeNameChars are what a file name may hold to be passed on as $0.
+const safeNameChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-"
+
 // globFiles exist in the sandbox's working directory so that an unquoted
 // "*" visibly expands.
 var globFiles = []string{"file1", "file2"}
@@ -40,7 +43,10 @@ type evaluation struct {
 // no probe is kept as it is.
 func Result(ctx context.Context, res *shellcheck.Result) error {
 	arg0 := filepath.Base(res.Filename)
-	if res.Filename == "-" {
+	if res.Filename == "-" || strings.Trim(arg0, safeNameChars) != "" {
+		// $0 is the file's name, which the script's author chose: only a
+		// plain name reaches a shell (checkSafe also keeps $0 out of
+		// arithmetic and indirection).
 		arg0 = "script"
 	}
 	engine := "bash"

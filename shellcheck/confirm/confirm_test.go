@@ -163,3 +163,27 @@ func TestConfirmNeverRunsScriptData(t *testing.T) {
 		}
 	}
 }
+
+// $0 is the script's file name, which its author chose: a name that is not
+// a plain file name never reaches a shell, and $0 is never evaluated as
+// arithmetic.
+func TestConfirmFileNameIsData(t *testing.T) {
+	requireShell(t, "bash")
+	res := checkAndConfirm(t, "x[$(touch PWNED)].sh", "#!/bin/bash\necho ${@:$0} \"${@:0:1}\"\n")
+	var got []string
+	for _, d := range res.Diagnostics {
+		got = append(got, d.Code()+": "+strings.Join(d.Evidence, " | ")+d.Unconfirmed)
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{
+		"uses $0, the script's file name; --confirm never evaluates",
+		`with script: "${@:0:1}" → <script>`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("evidence lacks %q:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "PWNED") {
+		t.Errorf("the file name reached a shell:\n%s", all)
+	}
+}

@@ -192,7 +192,7 @@ func checkParam(pe *syntax.ParamExp, w *syntax.Word, scope map[string]kind) erro
 	if pe.Param != nil {
 		name = pe.Param.Value
 	}
-	if pe.Excl && !special(name) && pe.Names == 0 && !isAllIndex(pe.Index) {
+	if pe.Excl && (!special(name) || name == "0") && pe.Names == 0 && !isAllIndex(pe.Index) {
 		return fmt.Errorf("%s expands ${!%s}, which evaluates the value of %s as a name; %w", text(w), name, name, errNotProved)
 	}
 	if pe.Exp != nil && pe.Exp.Op == syntax.OtherParamOps && pe.Exp.Word != nil && strings.Contains(pe.Exp.Word.Lit(), "P") {
@@ -206,7 +206,11 @@ func checkParam(pe *syntax.ParamExp, w *syntax.Word, scope map[string]kind) erro
 func checkArith(x syntax.ArithmExpr, w *syntax.Word, scope map[string]kind) error {
 	var found error
 	check := func(name string) {
-		if found != nil || name == "" || special(name) || scope[name] == intVar || scope[name] == arrayVar {
+		if found != nil || name == "" || special(name) && name != "0" || scope[name] == intVar || scope[name] == arrayVar {
+			return
+		}
+		if name == "0" {
+			found = fmt.Errorf("the offset, length or subscript %s uses $0, the script's file name; %w", text(w), errNotProved)
 			return
 		}
 		found = fmt.Errorf("the offset, length or subscript %s uses %s, whose value is not a constant quirk proved; %w", text(w), name, errNotProved)
@@ -228,7 +232,8 @@ func checkArith(x syntax.ArithmExpr, w *syntax.Word, scope map[string]kind) erro
 }
 
 // special names $@, $*, $#, $?, $-, $$, $!, $0 and the positional
-// parameters, whose values come from the probe, never from the script.
+// parameters, whose values come from the probe (the script's name, $0, is
+// kept to a plain file name but still never evaluated).
 func special(name string) bool {
 	switch name {
 	case "@", "*", "#", "?", "-", "$", "!":

@@ -50,6 +50,8 @@ func TestCheckSafe(t *testing.T) {
 		{analysis.Case{Word: `"$1"; id`}, "more than one command"},
 		{analysis.Case{Word: `"$1" > /tmp/x`}, "not a list of words"},
 		{analysis.Case{Word: `"${@:$1}"`, Args: []string{"a[$(id)]"}}, "could be evaluated as code"},
+		{analysis.Case{Word: `${@:$0}`}, "uses $0, the script's file name"},
+		{analysis.Case{Word: `"${!0}"`}, "${!0}"},
 	}
 	for _, r := range refused {
 		err := checkSafe(r.c)

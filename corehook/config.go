@@ -60,7 +60,25 @@ type Config struct {
 	// kernel's own file dumps: a power cut may lose the newest core, but
 	// never leaves a half-written one under its final name.
 	Sync bool
+
+	// Upload is "s3://bucket/prefix": stored cores and sidecars are queued
+	// in <store>/upload and shipped by the uploader (serve, or "quirk
+	// corehook upload"), never by the handler itself.
+	Upload            string
+	UploadEndpoint    string // host:port of the S3 API
+	UploadRegion      string
+	UploadCredentials string // file with access_key = … and secret_key = …
+	UploadInsecure    bool   // plain http (a loopback or private endpoint)
+	UploadSpoolMax    int    // queued uploads at most (1000)
+
+	// Warnings are keys that were ignored: coredump.conf's own keys that
+	// have no meaning here (Storage=, JournalSizeMax=), or unknown ones.
+	// A config written for systemd-coredump must not stop the handler.
+	Warnings []string
 }
+
+// coredumpConfOnly are coredump.conf keys quirk reads past with a warning.
+var coredumpConfOnly = map[string]bool{"storage": true, "journalsizemax": true, "enternamespace": true}
 
 // DefaultConfigValues returns the configuration used without a config file.
 // The sizes follow coredump.conf's defaults.
@@ -156,8 +174,27 @@ func ParseConfig(r io.Reader) (Config, error) {
 			c.Log = value
 		case "sync":
 			c.Sync, err = parseBool(value)
+		case "upload":
+			if value != "" && !strings.HasPrefix(value, "s3://") {
+				err = fmt.Errorf("upload %q: want s3://bucket/prefix", value)
+			}
+			c.Upload = value
+		case "uploadendpoint":
+			c.UploadEndpoint = value
+		case "uploadregion":
+			c.UploadRegion = value
+		case "uploadcredentials":
+			c.UploadCredentials = value
+		case "uploadinsecure":
+			c.UploadInsecure, err = parseBool(value)
+		case "uploadspoolmax":
+			c.UploadSpoolMax, err = strconv.Atoi(value)
 		default:
-			err = fmt.Errorf("unknown key %q", key)
+			if coredumpConfOnly[strings.ToLower(key)] {
+				c.Warnings = append(c.Warnings, fmt.Sprintf("line %d: %s= is a systemd-coredump setting with no meaning here; ignored", line, key))
+			} else {
+				c.Warnings = append(c.Warnings, fmt.Sprintf("line %d: unknown key %q ignored", line, key))
+			}
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("line %d: %w", line, err))

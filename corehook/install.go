@@ -1,6 +1,8 @@
 package corehook
 
 import (
+	"github.com/quirkcheck/quirk/corehook/upload"
+
 	"errors"
 	"fmt"
 	"maps"
@@ -407,6 +409,8 @@ type Status struct {
 	// a missing handler binary or state file, a config that names another
 	// store than the handler uses, no core_pipe_limit.
 	Problems []string `json:"problems,omitempty"`
+	// Upload is the upload queue, when the config has Upload set.
+	Upload *upload.Stats `json:"upload,omitempty"`
 }
 
 // GetStatus reads the live knobs and the state file (found through the live

@@ -125,10 +125,26 @@ func TestParseConfig(t *testing.T) {
 	if c.Compress || c.ProcessSizeMax.Bytes != 2<<30 || c.MaxUse.Percent != 5 || c.MaxUsePerUID.Bytes != 100<<20 || !c.HonorCoreLimit || !c.KeepPrevious || c.Store != "/srv/cores" {
 		t.Fatalf("config %+v", c)
 	}
-	for _, bad := range []string{"Compress = maybe", "ProcessSizeMax = 5%", "Nope = 1", "Store = rel", "MaxUse = 12Q", "Previous = sometimes", "novalue"} {
+	for _, bad := range []string{"Compress = maybe", "ProcessSizeMax = 5%", "Store = rel", "Upload = ftp://x", "MaxUse = 12Q", "Previous = sometimes", "novalue"} {
 		if _, err := ParseConfig(strings.NewReader(bad)); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// A coredump.conf written for systemd-coredump (Storage=, JournalSizeMax=)
+// or with a key from a newer quirk still loads: the keys are warned about,
+// and everything else applies.
+func TestParseConfigWarnsUnknownKeys(t *testing.T) {
+	c, err := ParseConfig(strings.NewReader("[Coredump]\nStorage = external\nJournalSizeMax = 767M\nNope = 1\nCompress = no\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Compress || len(c.Warnings) != 3 {
+		t.Fatalf("compress %v, warnings %q", c.Compress, c.Warnings)
+	}
+	if !strings.Contains(c.Warnings[0], "Storage= is a systemd-coredump setting") || !strings.Contains(c.Warnings[2], `unknown key "Nope"`) {
+		t.Errorf("warnings %q", c.Warnings)
 	}
 }
 

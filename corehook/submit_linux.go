@@ -86,6 +86,9 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 	if sidecarErr != nil {
 		return m, cfg, errors.Join(storeErr, sidecarErr)
 	}
+	if err := queueUpload(store, cfg, m); err != nil {
+		storeErr = errors.Join(storeErr, fmt.Errorf("upload queue: %w", err))
+	}
 	if err := vacuum(store, cfg); err != nil {
 		return m, cfg, errors.Join(storeErr, err)
 	}

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/quirkcheck/quirk/corehook"
+	"github.com/quirkcheck/quirk/corehook/upload"
 )
 
 // RunOptions configures Run, "quirk corehook serve".
@@ -89,6 +91,26 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 		}
 	} else {
 		o.Log(fmt.Sprintf("warning: core_pattern is %q: no cores will come to this socket", cur))
+	}
+	// Uploads run beside the server, never in a connection's path: a
+	// core is in the store before its job is queued.
+	if cfg, err := corehook.LoadConfig(o.Config); err == nil && cfg.Upload != "" {
+		if o.Store != "" {
+			cfg.Store = o.Store
+		}
+		t, err := corehook.UploadTarget(cfg)
+		if err != nil {
+			return err
+		}
+		up := &upload.Uploader{Spool: corehook.UploadSpool(cfg), Target: t, Log: o.Log}
+		uctx, stopUploads := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			up.Run(uctx, 5*time.Second)
+		}()
+		defer func() { stopUploads(); <-done }()
+		o.Log("uploading to " + cfg.Upload + " via " + t.Endpoint)
 	}
 	return New(o.Options).Serve(ctx, l)
 }

@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
 	"github.com/quirkcheck/quirk/corehook"
 	"github.com/quirkcheck/quirk/corehook/server"
+	"github.com/quirkcheck/quirk/corehook/upload"
 )
 
 const (
@@ -31,6 +33,7 @@ const longUsage = `usage: quirk corehook VERB [flags]
   install [--store DIR] [--config FILE] [--pipe-limit N] [--force] [--mode pipe|socket|auto] [--socket PATH]
                      save core_pattern, core_pipe_limit, suid_dumpable; install the handler
                      (socket: @@PATH on 6.17+, else @PATH; auto: socket if a server listens, else pipe)
+  upload [--watch]     ship queued cores to the Upload = s3://… target (serve does this itself)
   serve [--socket PATH] [--register] [--syslog] [--max-dumps N] [--budget N]
                      take cores over the core_pattern socket (in the foreground)
   uninstall [--force]  restore the saved values byte for byte
@@ -92,6 +95,7 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 	register := fs.Bool("register", false, "serve: install the socket pattern on start, restore on exit")
 	useSyslog := fs.Bool("syslog", false, "serve: log to syslog instead of stderr")
 	maxDumps := fs.Int("max-dumps", 4, "serve: cores streamed at once")
+	watch := fs.Bool("watch", false, "upload: keep draining the queue until interrupted")
 	budgetN := fs.Int("budget", 64, "serve: dumps per minute before REJECT (-1: no limit)")
 	out := fs.String("o", "", "output file for dump")
 	operands, dashed, code, ok := sub.Parse(fs, rest)
@@ -108,6 +112,11 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 			return exitBadOptions
 		}
 		sub.Errorf("warning: %v (using the defaults for it)", err)
+	}
+	if verb != "serve" {
+		for _, w := range cfg.Warnings {
+			sub.Errorf("warning: config %s", w)
+		}
 	}
 	storeSet := *store != ""
 	if storeSet {
@@ -151,11 +160,55 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 		if err != nil {
 			return fail(err)
 		}
+		if cfg.Upload != "" {
+			us, err := corehook.UploadSpool(cfg).Stats()
+			if err != nil {
+				return fail(err)
+			}
+			st.Upload = &us
+		}
 		if *asJSON {
 			return sub.JSON(st, exitOK)
 		}
 		printStatus(stdout, st)
+		if st.Upload != nil {
+			u := st.Upload
+			fmt.Fprintf(stdout, "upload: %s, %d queued of at most %d, %d failing", cfg.Upload, u.Queued, u.Capacity, u.Failing)
+			if !u.Oldest.IsZero() {
+				fmt.Fprintf(stdout, ", oldest queued %s", u.Oldest.Format(time.RFC3339))
+			}
+			if u.LastErr != "" {
+				fmt.Fprintf(stdout, ", last error: %s", u.LastErr)
+			}
+			fmt.Fprintln(stdout)
+		}
 		if st.ChangedSinceInstall || st.ServerDead || len(st.Problems) > 0 {
+			return exitFindings
+		}
+		return exitOK
+	case "upload":
+		if cfg.Upload == "" {
+			return fail(errors.New("the config has no Upload = s3://bucket/prefix"))
+		}
+		t, err := corehook.UploadTarget(cfg)
+		if err != nil {
+			return fail(err)
+		}
+		up := &upload.Uploader{Spool: corehook.UploadSpool(cfg), Target: t, Log: func(s string) { fmt.Fprintln(stdout, s) }}
+		if *watch {
+			err = up.Run(ctx, 5*time.Second)
+		} else {
+			_, err = up.RunOnce(ctx)
+		}
+		if err != nil {
+			return fail(err)
+		}
+		us, err := up.Spool.Stats()
+		if err != nil {
+			return fail(err)
+		}
+		if us.Queued > 0 {
+			fmt.Fprintf(stdout, "%d still queued (%d failing)\n", us.Queued, us.Failing)
 			return exitFindings
 		}
 		return exitOK

@@ -46,3 +46,27 @@ func Dump(m *Meta, path string) error {
 	}
 	return err
 }
+
+// DumpTo writes the decompressed core of m to w (dump -o -): a pipe or a
+// terminal gets every byte, holes included.
+func DumpTo(m *Meta, w io.Writer) error {
+	if m.CorePath == "" {
+		return fmt.Errorf("crash %s has no stored core (%s)", m.ID, m.Dropped)
+	}
+	in, err := openStoredCore(m)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	var r io.Reader = in
+	if m.Compression == "zstd" {
+		dec, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return err
+		}
+		defer dec.Close()
+		r = dec
+	}
+	_, err = io.CopyBuffer(w, r, make([]byte, chunkSize))
+	return err
+}

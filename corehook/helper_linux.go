@@ -10,12 +10,8 @@ package corehook
 import (
 	"errors"
 	"fmt"
-	"log/syslog"
 	"os"
 	"strconv"
-	"strings"
-	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -121,7 +117,7 @@ func RunHandler(args []string) error {
 	defer release()
 	ha, err := ParseHandleArgs(args)
 	if err != nil {
-		logLine("", fmt.Sprintf("quirk corehook: bad handler arguments %q: %v", args, err))
+		LogCrash(Config{Store: DefaultStore}, fmt.Sprintf("quirk corehook: bad handler arguments %q: %v", args, err), nil)
 		return fmt.Errorf("%w: %v", ErrHandlerArgs, err)
 	}
 	// A bigger pipe buffer lets the kernel run ahead of us (1 MiB is the
@@ -132,7 +128,7 @@ func RunHandler(args []string) error {
 		env.Pidfd = os.NewFile(uintptr(ha.Crash.PidfdNumber), "pidfd")
 	}
 	meta, cfg, err := Handle(env, ha, stdin)
-	logLine(cfg.Log, summary(meta, err))
+	LogCrash(cfg, summary(meta, err), meta)
 	return err
 }
 
@@ -157,24 +153,3 @@ func summary(meta *Meta, err error) string {
 	return line
 }
 
-// logLine writes one line to the log file, else to syslog.
-func logLine(path, line string) {
-	line = strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return '?'
-		}
-		return r
-	}, line)
-	if path != "" {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
-		if err == nil {
-			fmt.Fprintf(f, "%s %s\n", time.Now().UTC().Format(time.RFC3339), line)
-			f.Close()
-			return
-		}
-	}
-	if w, err := syslog.New(syslog.LOG_DAEMON|syslog.LOG_NOTICE, "quirk-corehook"); err == nil {
-		w.Notice(line)
-		w.Close()
-	}
-}

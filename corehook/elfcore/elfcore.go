@@ -7,6 +7,7 @@ package elfcore
 
 import (
 	"bytes"
+	"debug/elf"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -72,7 +73,11 @@ type Core struct {
 	NoteSize  uint64
 
 	// From the first NT_PRSTATUS (the dumping thread) and NT_PRPSINFO.
-	Signal  int
+	Signal int
+	// PC is the dumping thread's program counter (HavePC: known for this
+	// machine: x86_64 rip, arm64 pc).
+	PC      uint64
+	HavePC  bool
 	PID     int // in the crasher's PID namespace
 	PPID    int
 	Threads int
@@ -360,6 +365,16 @@ func (c *Core) parseNotes(notes []byte) {
 			pid, _ := d.u32(pidOff)
 			ppid, _ := d.u32(pidOff + 4)
 			c.PID, c.PPID = int(int32(pid)), int(int32(ppid))
+			// pr_reg starts at 112 on both 64-bit arches: rip is word 16
+			// of x86_64's user_regs_struct, pc word 32 of arm64's.
+			if c.Is64 {
+				switch elf.Machine(c.Machine) {
+				case elf.EM_X86_64:
+					c.PC, c.HavePC = d.u64(112 + 16*8)
+				case elf.EM_AARCH64:
+					c.PC, c.HavePC = d.u64(112 + 32*8)
+				}
+			}
 		case ntPRPSInfo:
 			// struct elf_prpsinfo: 4 chars, long pr_flag, then uid, gid,
 			// pid, ppid, pgrp, sid, fname[16], psargs[80]. uid/gid are

@@ -374,8 +374,28 @@ func TestEndToEndServeCommand(t *testing.T) {
 	if !dumped {
 		t.Fatalf("no core; log:\n%s", log.String())
 	}
-	if m := e.waitMeta(pid); m.Signal != 11 || m.Exe != e.crasher {
+	m := e.waitMeta(pid)
+	if m.Signal != 11 || m.Exe != e.crasher {
 		t.Errorf("meta %+v", m)
+	}
+	// info's backtrace: gdb's when it is installed, else the faulting PC
+	// and symbol from the core's notes and the executable.
+	info := func(path string) string {
+		cmd := exec.Command(quirk, "corehook", "info", m.ID, "--config", e.conf)
+		cmd.Env = append(os.Environ(), "PATH="+path)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("info: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	if out := info(filepath.Join(e.dir, "nothing-here")); !strings.Contains(out, "Backtrace: #0 0x") || !strings.Contains(out, " in main+0x") {
+		t.Errorf("info without gdb:\n%s", out)
+	}
+	if _, err := exec.LookPath("gdb"); err == nil {
+		if out := info(os.Getenv("PATH")); !strings.Contains(out, "Backtrace:") || !strings.Contains(out, "main ()") {
+			t.Errorf("info with gdb:\n%s", out)
+		}
 	}
 	out, err := exec.Command(quirk, "corehook", "status", "--config", e.conf).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "server: listening on "+e.sock) {

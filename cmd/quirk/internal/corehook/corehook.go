@@ -89,7 +89,16 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 	config := fs.String("config", "", "config file (default "+corehook.DefaultConfig+" if present)")
 	force := fs.Bool("force", false, "replace another handler, or restore over a newcomer")
 	pipeLimit := fs.Int("pipe-limit", corehook.DefaultPipeLimit, "core_pipe_limit to set on install")
-	asJSON := fs.Bool("json", false, "JSON output")
+	var qo queryOpts
+	fs.Var(&qo.json, "json", "JSON output: pretty (also plain --json) or short")
+	fs.StringVar(&qo.since, "since", "", "list: crashes at or after this time")
+	fs.StringVar(&qo.until, "until", "", "list: crashes at or before this time")
+	fs.BoolVar(&qo.last1, "1", false, "list, info: only the newest match")
+	fs.IntVar(&qo.n, "n", 0, "list: only the newest N matches")
+	fs.BoolVar(&qo.reverse, "r", false, "list: newest first")
+	fs.BoolVar(&qo.noLegend, "no-legend", false, "list: no header line")
+	fs.StringVar(&qo.debugger, "debugger", "", "debug: the debugger to run (default gdb)")
+	fs.StringVar(&qo.debugArgs, "A", "", "debug: extra arguments for the debugger")
 	mode := fs.String("mode", corehook.ModePipe, "install mode: pipe, socket or auto")
 	socket := fs.String("socket", corehook.DefaultSocket, "the socket of corehook serve")
 	register := fs.Bool("register", false, "serve: install the socket pattern on start, restore on exit")
@@ -97,7 +106,7 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 	maxDumps := fs.Int("max-dumps", 4, "serve: cores streamed at once")
 	watch := fs.Bool("watch", false, "upload: keep draining the queue until interrupted")
 	budgetN := fs.Int("budget", 64, "serve: dumps per minute before REJECT (-1: no limit)")
-	out := fs.String("o", "", "output file for dump")
+	fs.StringVar(&qo.out, "o", "", "dump: output file, - for standard output")
 	operands, dashed, code, ok := sub.Parse(fs, rest)
 	if !ok {
 		return code
@@ -167,8 +176,11 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 			}
 			st.Upload = &us
 		}
-		if *asJSON {
-			return sub.JSON(st, exitOK)
+		if qo.json.on() {
+			if err := qo.json.write(stdout, st); err != nil {
+				return fail(err)
+			}
+			return exitOK
 		}
 		printStatus(stdout, st)
 		if st.Upload != nil {
@@ -234,7 +246,7 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 		}
 		return exitOK
 	}
-	return runQuery(sub, operands, cfg, *asJSON, *out)
+	return runQuery(sub, operands, cfg, qo)
 }
 
 func printStatus(w io.Writer, st *corehook.Status) {

@@ -17,7 +17,7 @@ import (
 
 // runQuery runs the coredumpctl-like verbs; inv is the verb's invocation
 // ("corehook info") and args its operands.
-func runQuery(inv *base.Invocation, args []string, cfg corehook.Config, asJSON bool, out string) int {
+func runQuery(inv *base.Invocation, args []string, cfg corehook.Config, qo queryOpts) int {
 	stdout, stderr := inv.Stdout, inv.Stderr
 	_, verb, _ := strings.Cut(inv.Name, " ")
 	fail := inv.Fail
@@ -41,28 +41,49 @@ func runQuery(inv *base.Invocation, args []string, cfg corehook.Config, asJSON b
 	}
 	switch verb {
 	case "list":
-		entries, err := corehook.List(cfg.Store)
+		all, err := corehook.List(cfg.Store)
 		if err != nil {
 			return fail(err)
 		}
-		if asJSON {
-			metas := make([]corehook.Meta, 0, len(entries))
-			for _, e := range entries {
-				metas = append(metas, e.Meta)
+		entries, err := selectEntries(all, args, qo)
+		if err != nil {
+			return inv.UsageError("%v", err)
+		}
+		if qo.json.on() {
+			type row struct {
+				corehook.Meta
+				Corefile string `json:"corefile"`
 			}
-			return inv.JSON(metas, exitOK)
+			rows := make([]row, 0, len(entries))
+			for i := range entries {
+				rows = append(rows, row{entries[i].Meta, corefile(&entries[i])})
+			}
+			if err := qo.json.write(stdout, rows); err != nil {
+				return fail(err)
+			}
+			return exitOK
+		}
+		if len(entries) == 0 {
+			if !qo.noLegend {
+				fmt.Fprintln(stderr, "No coredumps found.")
+			}
+			return exitFindings // as coredumpctl: nothing matched
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "TIME\tPID\tUID\tSIG\tCOMM\tSIZE\tID")
-		for _, e := range entries {
+		if !qo.noLegend {
+			fmt.Fprintln(tw, "TIME\tPID\tUID\tGID\tSIG\tCOREFILE\tEXE\tSIZE\tID")
+		}
+		for i := range entries {
+			e := &entries[i]
 			size := humanSize(e.Size)
-			switch {
-			case e.CorePath == "":
-				size = "none (" + e.Dropped + ")"
-			case e.Truncated:
-				size += " (truncated)"
+			if e.CorePath == "" {
+				size = "- (" + e.Dropped + ")"
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", e.Time.Local().Format(time.DateTime), e.PID, e.UID, e.SignalName, printable(e.Comm), size, e.ID)
+			exe := e.Exe
+			if exe == "" {
+				exe = e.Comm
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("Mon 2006-01-02 15:04:05 MST"), e.PID, e.UID, e.GID, e.SignalName, corefile(e), printable(exe), size, e.ID)
 		}
 		tw.Flush()
 		return exitOK
@@ -71,20 +92,30 @@ func runQuery(inv *base.Invocation, args []string, cfg corehook.Config, asJSON b
 		if !ok {
 			return exitBadOptions
 		}
-		if asJSON {
-			return inv.JSON(e.Meta, exitOK)
+		if qo.json.on() {
+			if err := qo.json.write(stdout, e.Meta); err != nil {
+				return fail(err)
+			}
+			return exitOK
 		}
 		printInfo(stdout, &e.Meta)
+		printBacktrace(inv, &e.Meta)
 		return exitOK
 	case "dump":
 		e, ok := needID()
 		if !ok {
 			return exitBadOptions
 		}
-		if out == "" {
-			return inv.UsageError("-o FILE is required (a core is binary)")
+		switch qo.out {
+		case "":
+			return inv.UsageError("-o FILE is required (a core is binary; -o - writes it to standard output)")
+		case "-":
+			if err := corehook.DumpTo(&e.Meta, stdout); err != nil {
+				return fail(err)
+			}
+			return exitOK
 		}
-		if err := corehook.Dump(&e.Meta, out); err != nil {
+		if err := corehook.Dump(&e.Meta, qo.out); err != nil {
 			return fail(err)
 		}
 		return exitOK
@@ -93,7 +124,7 @@ func runQuery(inv *base.Invocation, args []string, cfg corehook.Config, asJSON b
 		if !ok {
 			return exitBadOptions
 		}
-		return debug(inv, &e.Meta)
+		return debug(inv, &e.Meta, qo)
 	case "gc":
 		dropped, err := corehook.GC(cfg.Store, cfg)
 		for _, d := range dropped {
@@ -108,11 +139,15 @@ func runQuery(inv *base.Invocation, args []string, cfg corehook.Config, asJSON b
 	return exitBadSyntax
 }
 
-func debug(inv *base.Invocation, m *corehook.Meta) int {
+func debug(inv *base.Invocation, m *corehook.Meta, qo queryOpts) int {
 	stdin, stdout, stderr := inv.Stdin, inv.Stdout, inv.Stderr
-	gdb, err := exec.LookPath("gdb")
+	name := qo.debugger
+	if name == "" {
+		name = "gdb"
+	}
+	dbg, err := exec.LookPath(name)
 	if err != nil {
-		inv.Errorf("gdb not found")
+		inv.Errorf("debugger %s not found", name)
 		return exitFailure
 	}
 	tmp, err := os.MkdirTemp("", "quirk-core-")
@@ -124,14 +159,22 @@ func debug(inv *base.Invocation, m *corehook.Meta) int {
 	if err := corehook.Dump(m, core); err != nil {
 		return inv.Fail(err)
 	}
+	// -A is split on blanks, as coredumpctl does (no shell quoting).
+	args := strings.Fields(qo.debugArgs)
 	// The executable is named by the crasher's own NT_FILE note unless
-	// /proc was verified: then gdb gets the core alone.
-	args := []string{"-c", core}
+	// /proc was verified: then the debugger gets the core alone.
 	if m.ProcVerified && m.Exe != "" {
-		args = []string{m.Exe, core}
+		args = append(args, m.Exe, core)
+	} else {
+		args = append(args, "-c", core)
 	}
-	cmd := exec.Command(gdb, args...)
+	cmd := exec.Command(dbg, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	// The debugger inherits the environment, so DEBUGINFOD_URLS reaches
+	// gdb's debuginfod client; say so when it is set.
+	if u := os.Getenv("DEBUGINFOD_URLS"); u != "" {
+		fmt.Fprintf(stderr, "quirk corehook debug: DEBUGINFOD_URLS=%s\n", u)
+	}
 	if err := cmd.Run(); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {

@@ -152,4 +152,3 @@ func summary(meta *Meta, err error) string {
 	}
 	return line
 }
-

@@ -21,7 +21,7 @@ func UploadTarget(cfg Config) (upload.Target, error) {
 	}
 	t.Endpoint, t.Region, t.Insecure = cfg.UploadEndpoint, cfg.UploadRegion, cfg.UploadInsecure
 	if t.Endpoint == "" {
-		return t, fmt.Errorf("Upload = %s needs UploadEndpoint", cfg.Upload)
+		return t, fmt.Errorf("the config sets Upload = %s but no UploadEndpoint", cfg.Upload)
 	}
 	if cfg.UploadCredentials != "" {
 		if err := t.ReadCredentials(cfg.UploadCredentials); err != nil {

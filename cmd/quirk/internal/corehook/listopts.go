@@ -58,9 +58,9 @@ type queryOpts struct {
 	reverse      bool // -r: newest first
 	noLegend     bool
 	json         jsonMode
-	out          string   // dump -o
-	debugger     string   // debug --debugger
-	debugArgs    string   // debug -A
+	out          string // dump -o
+	debugger     string // debug --debugger
+	debugArgs    string // debug -A
 	now          func() time.Time
 }
 

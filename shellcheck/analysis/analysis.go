@@ -1,6 +1,9 @@
 // Package analysis defines the interface between the checker and its rules,
 // after golang.org/x/tools/go/analysis: a rule is an [Analyzer] whose Run
-// function inspects a [Pass] and reports [Diagnostic] values.
+// function inspects a [Pass] and reports [Diagnostic] values, and whose
+// [Probe] says how real shells show its findings ("quirk check --confirm").
+// The [Index] holds the facts about a script that every rule shares, one
+// file per kind of fact (see index.go).
 package analysis
 
 import (

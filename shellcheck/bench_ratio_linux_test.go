@@ -3,6 +3,8 @@ package shellcheck
 import (
 	"bytes"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,4 +46,62 @@ func BenchmarkCorpusRatio(b *testing.B) {
 		b.ReportMetric(float64(check)/float64(parse), "check/parse")
 		b.ReportMetric(float64(checkCPU)/float64(parseCPU), "check/parse-cpu")
 	}
+}
+
+// BenchmarkCorpusJobs checks the corpus the way "quirk check -j N" does (N
+// workers taking the next file from a shared counter) with one worker and
+// then with two, back to back in every iteration, and reports how much
+// faster two are. It needs GOMAXPROCS >= 2 (two cores).
+//
+// That wall-time speedup needs two idle cores. Where the kernel shares the
+// CPU by session (sched_autogroup) and other sessions keep the cores busy,
+// two threads get no more CPU than one, so the benchmark also reports the
+// process CPU time of each pass: "cpu-j1/j2" near 1 means two workers do the
+// same work with no extra cost (no lock or cache contention), which is what
+// lets -j 2 run twice as fast on two free cores.
+func BenchmarkCorpusJobs(b *testing.B) {
+	srcs := corpus(b)
+	if runtime.GOMAXPROCS(0) < 2 {
+		b.Skip("needs two cores")
+	}
+	cpu := func() time.Duration {
+		var ru unix.Rusage
+		if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+			b.Fatal(err)
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	var cpuOne, cpuTwo time.Duration
+	pass := func(jobs int) time.Duration {
+		start, c0 := time.Now(), cpu()
+		defer func() {
+			if jobs == 1 {
+				cpuOne += cpu() - c0
+			} else {
+				cpuTwo += cpu() - c0
+			}
+		}()
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range jobs {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= len(srcs) {
+						return
+					}
+					Check("f", srcs[i], Options{Dialect: "bash"})
+				}
+			})
+		}
+		wg.Wait()
+		return time.Since(start)
+	}
+	var one, two time.Duration
+	for b.Loop() {
+		one += pass(1)
+		two += pass(2)
+	}
+	b.ReportMetric(float64(one)/float64(two), "j2-speedup")
+	b.ReportMetric(float64(cpuOne)/float64(cpuTwo), "cpu-j1/j2")
 }

@@ -88,6 +88,7 @@ func (ix *Index) addCall(call *syntax.CallExpr, stack []syntax.Node) {
 	case "set":
 		ix.addSetCount(call, stack)
 		ix.noteOptions(call.Args[1:], ref.Func == nil)
+		ix.noteGlobSet(call, ref.Func)
 	case "shopt":
 		ix.noteShopt(call.Args[1:], ref.Func == nil)
 	case "eval":

@@ -14,8 +14,10 @@ type guardFacts struct {
 	// $2, so after x="$2" the script has made sure of two arguments.
 	Nounset bool
 	// Noglob is set by "set -f" at the top level (or in the shebang):
-	// unquoted expansions are still split but no longer globbed.
-	Noglob bool
+	// unquoted expansions are still split but no longer globbed. NoglobAt
+	// also sees a set -f earlier in the same function.
+	Noglob   bool
+	globSets []globSet
 	// positionalUses are the plain $N reads, which count as checks when
 	// Nounset turns out to be on (set -u may come anywhere at the top level).
 	positionalUses []CountCheck
@@ -193,4 +195,35 @@ func (ix *Index) MinChecked(fn *syntax.FuncDecl, offset int) int {
 		}
 	}
 	return best
+}
+
+type globSet struct {
+	offset int
+	fn     *syntax.FuncDecl
+	off    bool // set -f (true) or set +f
+}
+
+// NoglobAt reports whether globbing is off at offset in fn: set -f at the
+// top level, or a set -f earlier in fn not undone by set +f.
+func (ix *Index) NoglobAt(fn *syntax.FuncDecl, offset int) bool {
+	on := ix.Noglob
+	for _, g := range ix.globSets {
+		if fn != nil && g.fn == fn && g.offset < offset {
+			on = g.off
+		}
+	}
+	return on
+}
+
+// noteGlobSet records "set -f" and "set +f" inside functions.
+func (ix *Index) noteGlobSet(call *syntax.CallExpr, fn *syntax.FuncDecl) {
+	if fn == nil {
+		return // the top level is Noglob's
+	}
+	for _, a := range call.Args[1:] {
+		l := a.Lit()
+		if len(l) > 1 && (l[0] == '-' || l[0] == '+') && l[1] != '-' && strings.ContainsRune(l[1:], 'f') {
+			ix.globSets = append(ix.globSets, globSet{offset: int(call.Pos().Offset()), fn: fn, off: l[0] == '-'})
+		}
+	}
 }

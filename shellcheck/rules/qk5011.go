@@ -32,10 +32,6 @@ Good:
 })
 
 func runUnquotedList(p *analysis.Pass) {
-	globbing := "and expands globs in them"
-	if p.Index.Noglob {
-		globbing = "(set -f is on, so they are not globbed, but an argument with a space still becomes two)"
-	}
 	for _, ref := range p.Index.Lists {
 		e := ref.Exp
 		if !ref.IsList() || ref.Quote != nil || ref.Nested || e.Length || e.Excl {
@@ -50,6 +46,10 @@ func runUnquotedList(p *analysis.Pass) {
 			continue // ${@+"$@"} and friends carry their own quotes
 		}
 		text := p.Text(e)
+		globbing := "and expands globs in them"
+		if p.Index.NoglobAt(ref.Func, offset(e)) {
+			globbing = "(set -f is on, so they are not globbed, but an argument with a space still becomes two)"
+		}
 		d := analysis.Diagnostic{
 			Start:    offset(e),
 			End:      end(e),

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -194,6 +195,7 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 		}
 	}
 
+	tuneGC()
 	results := make([]*shellcheck.Result, len(jobs))
 	errs := make([]error, len(jobs))
 	loader := &shellcheck.ConfigLoader{}
@@ -248,6 +250,22 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 		code = base.ExitFailure
 	}
 	return code
+}
+
+// tuneGC makes the collector run less often. Parsing makes much garbage and
+// keeps little (one file's tree at a time), so at Go's default a check of a
+// few hundred scripts spends about a third of its CPU time collecting; four
+// times the live heap between collections cuts that (measured with GOGC=400
+// over the installed scripts: 0.12 s of CPU down to 0.075 s), and the memory
+// limit keeps a 64 MiB script from growing the heap without bound. GOGC or
+// GOMEMLIMIT in the environment win.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(2 << 30)
+	}
 }
 
 // baseOptions turns the flags into check options, validating every value so

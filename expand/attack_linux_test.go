@@ -522,3 +522,80 @@ for n in 1 2 3 4; do wait -n; echo "status $?"; done`
 		t.Errorf("cgroups left behind: %v", left)
 	}
 }
+
+// TestRefusalIsAdvisory: the constructs issue #8 found running commands
+// without --allow-exec. The refusal (CheckNoExec) catches some; the others
+// run their command, and the sandbox must contain it: the command tries to
+// create a file outside, which must not appear. The log says which ran.
+func TestRefusalIsAdvisory(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if requireStrict() {
+			t.Fatal("needs root (CI runs as root)")
+		}
+		t.Skip("skipping: needs root (set QUIRK_REQUIRE_ROOT=1 to fail instead)")
+	}
+	out, err := os.MkdirTemp("/tmp", "quirk-advisory-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(out)
+	if err := os.Chmod(out, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	cmd := func(n int) string { return fmt.Sprintf("/usr/bin/id -u >&2; /usr/bin/touch %s/p%d", out, n) }
+	bash := []string{"bash"}
+	constructs := []struct {
+		name, setup, word string
+		engines           []string
+	}{
+		{"PATH=/usr/bin; id", "PATH=/usr/bin:/bin; " + cmd(1), "x", attackEngines(t)},
+		{`"eval"`, `"eval" '` + cmd(2) + `'`, "x", attackEngines(t)},
+		{`\eval`, `\eval '` + cmd(3) + `'`, "x", attackEngines(t)},
+		{"$((x)) with x='a[$(cmd)]'", "x='a[$(" + cmd(4) + ")]'", "$((x))", []string{"bash", "ksh", "zsh", "mksh", expand.Mvdan}},
+		{`"${@:n}" likewise`, "n='a[$(" + cmd(5) + ")]'", `"${@:n}"`, []string{"bash", "ksh", "zsh", expand.Mvdan}},
+		{"${x@P}", "x='$(" + cmd(6) + ")'", `"${x@P}"`, bash},
+		{"printf -v", "printf -v 'a[$(" + cmd(7) + ")]' x", "x", bash},
+		{"declare", "declare 'a[$(" + cmd(8) + ")]=1'", "x", bash},
+		{"PS4 + set -x", "PS4='$(" + cmd(9) + ")'; set -x; :", "x", []string{"bash", "dash", "ksh", "mksh", "zsh"}},
+		{"hash -p", "hash -p /usr/bin/touch x; x " + out + "/p10", "x", bash},
+		{"BASH_CMDS", "BASH_CMDS[x]=/usr/bin/touch; x " + out + "/p11", "x", bash},
+		{"mapfile -C", "mapfile -C '" + cmd(12) + "; :' -c 1 a <<< l", "x", bash},
+		{"compgen -C", "compgen -C '" + cmd(13) + "' x", "x", bash},
+		{"zsh ${(e)x}", "x='$(" + cmd(14) + ")'", `${(e)x}`, []string{"zsh"}},
+		{"${ cmd;}", "", "${ " + cmd(15) + ";}", []string{"ksh", "mksh"}},
+		{"${!x} with x='a[$(cmd)]'", "x='a[$(" + cmd(16) + ")]'", `"${!x}"`, bash},
+		{"[[ -v $x ]]", "x='a[$(" + cmd(17) + ")]'; [[ -v $x ]]", "x", bash},
+		{"let x", "x='a[$(" + cmd(18) + ")]'; let x", "x", bash},
+	}
+	for _, c := range constructs {
+		for _, e := range c.engines {
+			if _, err := expand.FindEngine(e, ""); err != nil {
+				continue // attackEngines reported it
+			}
+			rs, err := expand.EvalWords(t.Context(), e, []expand.WordCase{{Setup: c.setup, Word: c.word}}, expand.Options{RequireSandbox: requireStrict()})
+			if err != nil {
+				t.Fatalf("%s %s: %v", c.name, e, err)
+			}
+			r := rs[0]
+			switch {
+			case errors.Is(r.Err, expand.ErrExecRefused):
+				t.Logf("%-28s %-5s refused", c.name, e)
+			case strings.Contains(r.Stderr, "65534"):
+				t.Logf("%-28s %-5s ran a command, contained", c.name, e)
+			default:
+				t.Logf("%-28s %-5s ran nothing (%s)", c.name, e, firstLine(r.Stderr))
+			}
+		}
+		if left, _ := os.ReadDir(out); len(left) > 0 {
+			t.Errorf("%s: created %v outside the sandbox", c.name, left)
+			for _, f := range left {
+				os.Remove(filepath.Join(out, f.Name()))
+			}
+		}
+	}
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}

@@ -105,6 +105,13 @@ func needsSubshell(c WordCase) bool {
 	if err != nil || len(f.Stmts) != 1 {
 		return true
 	}
+	// Only one simple command, the printing one, may run directly: a word
+	// like "x && set -f" adds a second command that changes the shell for
+	// every later case.
+	st := f.Stmts[0]
+	if call, ok := st.Cmd.(*syntax.CallExpr); !ok || len(call.Assigns) > 0 || st.Background || st.Coprocess || st.Negated || len(st.Redirs) > 0 || call.Args[0].Lit() != "__quirk_emit" {
+		return true
+	}
 	risky := false
 	syntax.Walk(f, func(n syntax.Node) bool {
 		switch n := n.(type) {

@@ -78,7 +78,9 @@ func probeLayers() layers {
 			l.cgroup = true
 		}
 		if os.Geteuid() != 0 {
-			miss(LayerUser, fmt.Sprintf("running as uid %d, not root: shells keep that user", os.Geteuid()))
+			// Not a missing layer: there is nothing to drop, and the
+			// user's own files are outside the mount namespace's view.
+			l.notes = append(l.notes, fmt.Sprintf("running as uid %d, not root: shells keep that user (without capabilities, in their own user namespace)", os.Geteuid()))
 		}
 	})
 	return theLayers

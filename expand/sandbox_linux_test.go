@@ -42,9 +42,6 @@ func TestSandbox(t *testing.T) {
 				}
 			})
 			t.Run("write inside is fine", func(t *testing.T) {
-				if engine == Mvdan {
-					t.Skip("the mvdan engine refuses every write")
-				}
 				r := evalOne(t, engine, WordCase{Setup: "echo ok > here; read -r x < here", Word: `"$x"`}, Options{})
 				if FieldString(r) != "<ok>" {
 					t.Errorf("got %s, stderr %q", FieldString(r), r.Stderr)

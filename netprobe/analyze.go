@@ -54,13 +54,19 @@ func (a *portAnalysis) add(kind, detail string, members []Socket) {
 // analyzePort looks at all sockets of one protocol on one port; socks is
 // sorted and holds at least two sockets.
 func analyzePort(socks []Socket) []Finding {
+	if cannotCompete(socks) {
+		return nil
+	}
 	a := &portAnalysis{proto: socks[0].Proto, port: socks[0].Port}
-	var bound, conn []Socket
-	for i := range socks {
-		if socks[i].connected() {
-			conn = append(conn, socks[i])
-		} else {
-			bound = append(bound, socks[i])
+	bound, conn := socks, []Socket(nil)
+	if slices.ContainsFunc(socks, func(s Socket) bool { return s.connected() }) {
+		bound = nil
+		for i := range socks {
+			if socks[i].connected() {
+				conn = append(conn, socks[i])
+			} else {
+				bound = append(bound, socks[i])
+			}
 		}
 	}
 	a.exactShares(bound)
@@ -69,6 +75,23 @@ func analyzePort(socks []Socket) []Finding {
 	a.devices(bound)
 	a.connectedSockets(bound, conn)
 	return a.out
+}
+
+// cannotCompete is the common case of a big host, answered without the
+// rules: unbound, unconnected sockets of one family on distinct specific
+// addresses (127.0.0.1 and 127.0.0.2, say) never receive each other's
+// traffic. socks is sorted by address.
+func cannotCompete(socks []Socket) bool {
+	for i := range socks {
+		s := &socks[i]
+		if s.wildcard() || s.Interface != 0 || s.DeviceUnknown || s.connected() || s.is6() != socks[0].is6() {
+			return false
+		}
+		if i > 0 && s.ip() == socks[i-1].ip() {
+			return false
+		}
+	}
+	return true
 }
 
 // exactShares reports sockets on the same address and device: a

@@ -31,6 +31,7 @@ func TestAnalyzeRules(t *testing.T) {
 		socks []Socket
 		want  []string
 	}{
+		{"distinct specific addresses never compete", []Socket{sock("tcp", "127.0.0.1", 80, 0), sock("tcp", "127.0.0.2", 80, 1000)}, nil},
 		{"one socket per port", []Socket{sock("tcp", "0.0.0.0", 22, 0), sock("udp", "0.0.0.0", 22, 0)}, nil},
 		{"sshd-style v4 + v6only, one owner", []Socket{sock("tcp", "0.0.0.0", 22, 0), v6only(sock("tcp", "::", 22, 0))}, nil},
 		{"reuse-port group", []Socket{sock("tcp", "127.0.0.1", 80, 0), sock("tcp", "127.0.0.1", 80, 0)}, []string{"shared tcp"}},

@@ -137,11 +137,11 @@ func parseDiagMsg(b []byte, proto string, names *addrNames) (Socket, uint8, bool
 
 // diagSockets lists listening TCP sockets and bound UDP sockets, connected
 // ones included, of the calling thread's network namespace through
-// sock_diag.
+// sock_diag, sorted.
 func diagSockets() ([]Socket, error) {
-	// Sockets arrive in fixed-size chunks that are joined once at the end:
-	// growing one slice of 100-byte Sockets by append copied the whole list
-	// over and over on big hosts.
+	// Sockets arrive in fixed-size chunks that are sorted into one slice
+	// at the end: growing one slice of Sockets by append copied the whole
+	// list over and over on big hosts.
 	const chunkLen = 4096
 	var chunks [][]Socket
 	var cur []Socket
@@ -164,16 +164,7 @@ func diagSockets() ([]Socket, error) {
 			}
 		}
 	}
-	chunks = append(chunks, cur)
-	n := 0
-	for _, c := range chunks {
-		n += len(c)
-	}
-	socks := make([]Socket, 0, n)
-	for _, c := range chunks {
-		socks = append(socks, c...)
-	}
-	return socks, nil
+	return sortedChunks(append(chunks, cur)), nil
 }
 
 // addrNames formats each distinct address once: a host's sockets share a

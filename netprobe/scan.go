@@ -186,10 +186,21 @@ func socketOrder(a, b Socket) int {
 }
 
 // sortSockets orders sockets by protocol, port, address, device, uid and
-// inode. A host can have tens of thousands of sockets and a Socket is over
-// 100 bytes, so it first distributes them into (protocol, port) buckets in
-// one pass and then sorts only within buckets, which hold a few sockets each.
+// inode, in place.
 func sortSockets(socks []Socket) {
+	if slices.IsSortedFunc(socks, socketOrder) {
+		return
+	}
+	copy(socks, sortedChunks([][]Socket{socks}))
+}
+
+// sortedChunks returns the sockets of chunks in one new slice, sorted as
+// sortSockets does. A host can have tens of thousands of sockets and a
+// Socket is a few hundred bytes, so it distributes them into (protocol,
+// port) buckets in one pass, straight from the chunks they were read into,
+// and then sorts only within buckets, which hold a few sockets each: one
+// copy of the list instead of three.
+func sortedChunks(chunks [][]Socket) []Socket {
 	bucket := func(s *Socket) int {
 		switch s.Proto {
 		case "tcp":
@@ -197,34 +208,35 @@ func sortSockets(socks []Socket) {
 		case "udp":
 			return 1<<16 + int(s.Port)
 		}
-		return -1
+		return 2 << 16 // any other protocol: one last bucket
 	}
-	starts := make([]int32, 2<<16+1)
-	for i := range socks {
-		socks[i].ip() // parse once, not in every comparison
-		b := bucket(&socks[i])
-		if b < 0 {
-			slices.SortFunc(socks, socketOrder) // an unknown protocol: no buckets
-			return
+	starts := make([]int32, 2<<16+2)
+	n := 0
+	for _, c := range chunks {
+		for i := range c {
+			c[i].ip() // parse once, not in every comparison
+			starts[bucket(&c[i])+1]++
 		}
-		starts[b+1]++
+		n += len(c)
 	}
 	for b := 1; b < len(starts); b++ {
 		starts[b] += starts[b-1]
 	}
-	sorted := make([]Socket, len(socks))
+	sorted := make([]Socket, n)
 	next := slices.Clone(starts[:len(starts)-1])
-	for i := range socks {
-		b := bucket(&socks[i])
-		sorted[next[b]] = socks[i]
-		next[b]++
+	for _, c := range chunks {
+		for i := range c {
+			b := bucket(&c[i])
+			sorted[next[b]] = c[i]
+			next[b]++
+		}
 	}
 	for b := range len(starts) - 1 {
 		if starts[b+1]-starts[b] > 1 {
 			slices.SortFunc(sorted[starts[b]:starts[b+1]], socketOrder)
 		}
 	}
-	copy(socks, sorted)
+	return sorted
 }
 
 // ScanOptions tune Scan.

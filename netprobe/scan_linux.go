@@ -55,7 +55,11 @@ func Scan(opts ScanOptions) (*ScanResult, error) {
 			nsInode[""] = st.Ino
 		}
 	}
-	if !opts.NoProcesses {
+	if !opts.NoProcesses && len(groups) == 1 {
+		if err := attachProcesses("/proc", groups[0]); err != nil {
+			return nil, err
+		}
+	} else if !opts.NoProcesses {
 		// One walk of /proc for every namespace: socket inodes are
 		// unique across the system.
 		var all []Socket

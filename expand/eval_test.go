@@ -61,6 +61,15 @@ var confirmTable = []struct {
 	{"", `*`, nil, []string{"*"}, ""},
 	{"IFS=:; x=a::b:", `$x`, nil, []string{"a", "", "b"}, "non-whitespace IFS drops empty fields"},
 	{"", `"${@/ /_}"`, threeArgs, []string{"a", "b_c", "d"}, ""},
+	// Divergences of mvdan.cc/sh v3.14.1 found for issue #8.
+	{"", `"${10}" "${11}"`, []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"}, []string{"10", "11"}, "${10} and above are always empty"},
+	{"set --", `"${@:-x}" "${*:-y}"`, nil, []string{"x", "y"}, `"${@:-x}" and "${*:-x}" are empty without parameters`},
+	{"a=()", `"${a[@]:-x}"`, nil, []string{"x"}, `"${a[@]:-x}" gives nothing for an empty array`},
+	{"set --", `"${@:?}"`, nil, failed, `"${@:?}" does not fail without parameters`},
+	{"x=", `"${x:-"$@"}"`, threeArgs, []string{"a", "b c", "d"}, `"${x:-"$@"}" joins into one field`},
+	{"IFS=''", `${1+"$@"}`, threeArgs, []string{"a", "b c", "d"}, `${1+"$@"} with IFS='' gives one field`},
+	{"", `"${@@Q}"`, threeArgs, []string{"'a'", "'b c'", "'d'"}, "@Q on $@ is ignored"},
+	{"IFS=, read -r a b c <<< x,,z", `"$a" "$b" "$c"`, nil, []string{"x", "", "z"}, "IFS=, read drops empty fields"},
 }
 
 func TestConfirmBashAndMvdan(t *testing.T) {
@@ -308,5 +317,19 @@ func TestScriptsIsolated(t *testing.T) {
 	}
 	if !errors.Is(rs[2].Err, ErrExecRefused) {
 		t.Errorf("command substitution in a script without AllowExec: %v", rs[2].Err)
+	}
+}
+
+// TestMvdanEmptyArg0: mvdan.cc/sh v3.14.1 has no empty $0: a file parsed
+// with no name reads as "gosh" (interp/vars.go), where bash gives "".
+func TestMvdanEmptyArg0(t *testing.T) {
+	needShell(t, "bash")
+	c := WordCase{Word: `"$0"`}
+	bash, mvdan := evalOne(t, "bash", c, Options{}), evalOne(t, Mvdan, c, Options{})
+	if FieldString(bash) != "<>" {
+		t.Errorf("bash: %s", FieldString(bash))
+	}
+	if FieldString(mvdan) != "<gosh>" {
+		t.Errorf("mvdan: %s (the divergence is gone: update the README and this test)", FieldString(mvdan))
 	}
 }

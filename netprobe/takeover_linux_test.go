@@ -355,3 +355,42 @@ func TestScanAllNetns(t *testing.T) {
 		}
 	})
 }
+
+// TestScanForkSharedIsOneSocket: a socket inherited by a child process is
+// one socket held by two processes, not two sockets sharing a port.
+func TestScanForkSharedIsOneSocket(t *testing.T) {
+	inNetns(t, func() {
+		port := freePort(t)
+		s := holdOne(t, spec("udp", "127.0.0.1", port, "none"))
+		dup, err := unix.Dup(s.fd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := os.NewFile(uintptr(dup), "inherited")
+		defer f.Close()
+		cmd := exec.Command("sleep", "30")
+		cmd.ExtraFiles = []*os.File{f}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+		res, err := Scan(ScanOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mine []Socket
+		for _, s := range res.Sockets {
+			if s.Port == port {
+				mine = append(mine, s)
+			}
+		}
+		if len(mine) != 1 || len(mine[0].Processes) != 2 {
+			t.Fatalf("want one socket held by two processes, got %+v", mine)
+		}
+		for _, f := range res.Findings {
+			if f.Port == port {
+				t.Errorf("a fork-shared socket was reported: %+v", f)
+			}
+		}
+	})
+}

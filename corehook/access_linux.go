@@ -98,8 +98,9 @@ func userReadACL(uid uint32) []byte {
 	return b
 }
 
-// errNoACL says the store's file system cannot hold the user's ACL.
-var errNoACL = errors.New("the store's file system has no POSIX ACLs")
+// errNoACL says the user's ACL could not be set: the file system has no
+// POSIX ACLs, or no room left for one. The file then stays root's alone.
+var errNoACL = errors.New("no ACL for the crashing user")
 
 // grantRead makes f root's, mode 0600, and, when uid is given, readable by
 // uid through an ACL entry.
@@ -110,11 +111,10 @@ func grantRead(f *os.File, uid *uint32) error {
 	if uid == nil {
 		return nil
 	}
-	err := unix.Fsetxattr(int(f.Fd()), aclXattr, userReadACL(*uid), 0)
-	if errors.Is(err, unix.EOPNOTSUPP) {
-		return errNoACL
+	if err := unix.Fsetxattr(int(f.Fd()), aclXattr, userReadACL(*uid), 0); err != nil {
+		return fmt.Errorf("%w (%v)", errNoACL, err)
 	}
-	return err
+	return nil
 }
 
 // setAccess applies m's decision to the core's file. Where ACLs are not
@@ -125,7 +125,7 @@ func setAccess(f *os.File, m *Meta) error {
 	}
 	err := grantRead(f, &m.UID)
 	if errors.Is(err, errNoACL) {
-		m.RootOnly, m.RootOnlyWhy = true, errNoACL.Error()
+		m.RootOnly, m.RootOnlyWhy = true, err.Error()
 		return grantRead(f, nil)
 	}
 	return err

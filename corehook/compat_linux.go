@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,7 +23,10 @@ import (
 // previousTarget prepares the copy for the pattern that was live before
 // install: a file written with the kernel's own rules, or the previous pipe
 // helper fed the same stream.
-func previousTarget(env HandleEnv, store Store, c Crash, pi *procInfo, sys Sysctl) ([]*teeTarget, func(*streamResult) string) {
+//
+// A previous pipe helper that stops reading would hold the crasher: its
+// pipe gets the dump's deadline, after which its copy is abandoned.
+func previousTarget(env HandleEnv, store Store, c Crash, pi *procInfo, sys Sysctl, deadline time.Time) ([]*teeTarget, func(*streamResult) string) {
 	st, err := store.ReadState()
 	if err != nil {
 		return nil, func(*streamResult) string { return "no install state: " + err.Error() }
@@ -68,12 +72,19 @@ func previousTarget(env HandleEnv, store Store, c Crash, pi *procInfo, sys Sysct
 		if env.Pidfd != nil {
 			cmd.ExtraFiles = []*os.File{env.Pidfd}
 		}
-		w, err := cmd.StdinPipe()
-		if err == nil {
-			err = cmd.Start()
-		}
+		r, w, err := os.Pipe()
 		if err != nil {
 			return nil, func(*streamResult) string { return argv[0] + ": " + err.Error() }
+		}
+		cmd.Stdin = r
+		err = cmd.Start()
+		r.Close()
+		if err != nil {
+			w.Close()
+			return nil, func(*streamResult) string { return argv[0] + ": " + err.Error() }
+		}
+		if !deadline.IsZero() {
+			w.SetWriteDeadline(deadline)
 		}
 		t := &teeTarget{w: w, limit: ^uint64(0)}
 		return []*teeTarget{t}, func(*streamResult) string {

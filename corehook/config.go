@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Size is a byte count or a percentage of the store's file system.
@@ -56,6 +57,13 @@ type Config struct {
 	KeepPrevious bool
 	// Log is a file to append one line per crash to; "" means syslog.
 	Log string
+	// DumpTimeMax and DumpZerosMax are the per-dump budget: past either
+	// the handler stops reading, which releases the crasher and its
+	// core_pipe_limit slot, and keeps the core truncated with the reason.
+	// A zero bomb (a huge untouched mapping) sends GiBs of zeros from a
+	// few KiB of memory; a stalled write holds the slot indefinitely.
+	DumpTimeMax  time.Duration
+	DumpZerosMax Size
 	// Sync fsyncs each core before its rename. Off by default, like the
 	// kernel's own file dumps: a power cut may lose the newest core, but
 	// never leaves a half-written one under its final name.
@@ -91,6 +99,11 @@ func DefaultConfigValues() Config {
 		MaxUse:          Size{Percent: 10},
 		KeepFree:        Size{Percent: 15},
 		MaxUsePerUID:    Size{Percent: 100},
+		// A real core of 32 GiB streams in well under two minutes here;
+		// 8 GiB of zero pages is more than any core worth debugging
+		// carries, and takes about 13 s to read.
+		DumpTimeMax:  120 * time.Second,
+		DumpZerosMax: Size{Bytes: 8 << 30},
 	}
 }
 
@@ -172,6 +185,10 @@ func ParseConfig(r io.Reader) (Config, error) {
 			}
 		case "log":
 			c.Log = value
+		case "dumptimemax":
+			c.DumpTimeMax, err = parseDuration(value)
+		case "dumpzerosmax":
+			c.DumpZerosMax, err = parseSize(value, false)
 		case "sync":
 			c.Sync, err = parseBool(value)
 		case "upload":
@@ -202,6 +219,22 @@ func ParseConfig(r io.Reader) (Config, error) {
 		}
 	}
 	return c, errors.Join(append(errs, sc.Err())...)
+}
+
+// parseDuration takes Go durations ("90s", "2m") or plain seconds;
+// "infinity" is no limit.
+func parseDuration(v string) (time.Duration, error) {
+	if v == "infinity" {
+		return 0, nil
+	}
+	if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration (90s, 2m, or seconds)", v)
+	}
+	return d, nil
 }
 
 func parseBool(v string) (bool, error) {

@@ -68,6 +68,17 @@ int main(void) {
 	return 0;
 }
 `,
+	// Two of the issue's zero bombs: 32 GiB untouched, a few KiB resident.
+	"bigbomb": `#include <sys/mman.h>
+#include <stdlib.h>
+__attribute__((noinline)) void bomb(char *m) { m[0] = 1; abort(); }
+int main(void) {
+	char *m = mmap(0, 32UL << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED) return 2;
+	bomb(m);
+	return 0;
+}
+`,
 	"bigmem": `#include <stdlib.h>
 #include <string.h>
 #include <signal.h>
@@ -225,6 +236,15 @@ type crashRun struct {
 // crash runs prog as uid with an unlimited core size and waits for it to die.
 func crash(t *testing.T, dir, prog string, uid uint32) crashRun {
 	t.Helper()
+	cr, err := crashErr(dir, prog, uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cr
+}
+
+// crashErr is crash for other goroutines than the test's.
+func crashErr(dir, prog string, uid uint32) (crashRun, error) {
 	exe := filepath.Join(dir, prog)
 	cmd := exec.Command("/bin/sh", "-c", `ulimit -c unlimited 2>/dev/null; exec "$0"`, exe)
 	cmd.Dir = dir
@@ -232,13 +252,13 @@ func crash(t *testing.T, dir, prog string, uid uint32) crashRun {
 	err := cmd.Run()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) {
-		t.Fatalf("%s did not crash: %v", prog, err)
+		return crashRun{}, fmt.Errorf("%s did not crash: %v", prog, err)
 	}
 	ws := ee.Sys().(syscall.WaitStatus)
 	if !ws.Signaled() || !ws.CoreDump() {
-		t.Fatalf("%s: wait status %v, want a core dump", prog, ws)
+		return crashRun{}, fmt.Errorf("%s: wait status %v, want a core dump", prog, ws)
 	}
-	return crashRun{pid: cmd.Process.Pid, exe: exe, signal: ws.Signal()}
+	return crashRun{pid: cmd.Process.Pid, exe: exe, signal: ws.Signal()}, nil
 }
 
 // waitMeta polls the store for the sidecar of pid: the handler finishes
@@ -333,6 +353,7 @@ func TestEndToEndRealKernel(t *testing.T) {
 	quirk := filepath.Join(dir, "quirk")
 	run(t, filepath.Dir(modRoot), "go", "build", "-o", quirk, "./cmd/quirk")
 	progs := []string{"segv", "abrt", "threads", "evil", "zerobomb"}
+	extra := []string{"bigbomb"} // built, crashed by their own subtests
 	// The 1 GiB crash took about 8 s here; it needs the memory, and
 	// QUIRK_COREHOOK_BIGMEM=0 turns it off on a crowded machine.
 	if os.Getenv("QUIRK_COREHOOK_BIGMEM") != "0" && memAvailable() > 3<<30 {
@@ -340,7 +361,7 @@ func TestEndToEndRealKernel(t *testing.T) {
 	} else {
 		t.Log("skipping the 1 GiB crash: QUIRK_COREHOOK_BIGMEM=0 or under 3 GiB available")
 	}
-	for _, p := range progs {
+	for _, p := range append(progs, extra...) {
 		src := filepath.Join(dir, p+".c")
 		if err := os.WriteFile(src, []byte(crashSources[p]), 0o644); err != nil {
 			t.Fatal(err)
@@ -401,7 +422,8 @@ func TestEndToEndRealKernel(t *testing.T) {
 	conf := filepath.Join(dir, "c")
 	store := filepath.Join(dir, "s")
 	logFile := filepath.Join(dir, "log")
-	if err := os.WriteFile(conf, []byte("Store = "+store+"\nPrevious = keep\nCompress = yes\nMaxUse = infinity\nKeepFree = 0\nLog = "+logFile+"\n"), 0o644); err != nil {
+	confText := "Store = " + store + "\nPrevious = keep\nCompress = yes\nMaxUse = infinity\nKeepFree = 0\nLog = " + logFile + "\n"
+	if err := os.WriteFile(conf, []byte(confText), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := run(t, dir, quirk, "corehook", "install", "--config", conf)
@@ -602,6 +624,64 @@ func TestEndToEndRealKernel(t *testing.T) {
 		if dumped < 16 {
 			t.Errorf("only %d of %d crashes dumped with core_pipe_limit 16", dumped, n)
 		}
+	})
+
+	// Zero bombs (#12.3): with core_pipe_limit 2, two 32 GiB zero bombs
+	// held both slots for over a minute and a root crash in that window
+	// was skipped. The per-dump budget ends each within DumpZerosMax of
+	// zeros; the kernel frees a slot when the handler closes stdin, which
+	// is when the bomb can exit: after both have, a root crash is dumped.
+	t.Run("zerobombs", func(t *testing.T) {
+		if err := os.WriteFile(conf, []byte(confText+"DumpZerosMax = 256M\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.WriteFile(conf, []byte(confText), 0o644)
+		limit, _ := sys.Read(KnobCorePipeLimit)
+		if err := sys.Write(KnobCorePipeLimit, "2"); err != nil {
+			t.Fatal(err)
+		}
+		defer sys.Restore(KnobCorePipeLimit, limit)
+		type bombRun struct {
+			crashRun
+			err error
+		}
+		bombs := make(chan bombRun, 2)
+		for range 2 {
+			go func() {
+				cr, err := crashErr(dir, "bigbomb", nobody)
+				bombs <- bombRun{cr, err}
+			}()
+		}
+		var ran []bombRun
+		// Unbudgeted, 64 GiB of zeros take minutes through the pipes here.
+		timeout := time.After(60 * time.Second)
+		for len(ran) < 2 {
+			select {
+			case b := <-bombs:
+				ran = append(ran, b)
+			case <-timeout:
+				t.Fatal("the zero bombs still hold their pipe slots after 60 s")
+			}
+		}
+		cr := crash(t, dir, "segv", 0)
+		m := waitMeta(t, quirk, conf, cr.pid)
+		if m.CorePath == "" || m.Truncated {
+			t.Errorf("the crash after the bombs: core %q truncated %v (%s)", m.CorePath, m.Truncated, m.TruncatedWhy)
+		}
+		for _, b := range ran {
+			if b.err != nil {
+				t.Error(b.err)
+				continue
+			}
+			bm := waitMeta(t, quirk, conf, b.pid)
+			if !bm.Truncated || !strings.Contains(bm.TruncatedWhy, "DumpZerosMax") || bm.Size > 2<<30 || bm.CorePath == "" {
+				t.Errorf("bomb %d: truncated %v (%s), %d of %d bytes, core %q", b.pid, bm.Truncated, bm.TruncatedWhy, bm.Size, bm.ExpectedSize, bm.CorePath)
+			}
+			compat, _ := Expand(admin, Crash{PID: b.pid, UID: nobody, Signal: int(b.signal), Comm: "bigbomb", DumpMode: 1}, false)
+			os.Remove(compat)
+		}
+		compat, _ := Expand(admin, Crash{PID: cr.pid, UID: 0, Signal: int(cr.signal), Comm: "segv", DumpMode: 1}, false)
+		os.Remove(compat)
 	})
 
 	// Without a pidfd (as on kernels before 6.16: %F disabled in the live

@@ -105,6 +105,10 @@ var ErrHandlerArgs = errors.New("bad handler arguments")
 // and logs one line to the configured log or syslog.
 func RunHandler(args []string) error {
 	bindStdFds()
+	// Non-blocking, the pipe joins Go's poller: a read deadline (the
+	// dump's time budget) and closing it then interrupt a read the
+	// kernel's stalled write would otherwise block forever.
+	unix.SetNonblock(0, true)
 	stdin := os.NewFile(0, "core")
 	released := false
 	release := func() {

@@ -7,8 +7,11 @@ import (
 
 // Meta is the JSON sidecar stored next to each core.
 type Meta struct {
-	ID         string    `json:"id"`
-	Time       time.Time `json:"time"`
+	ID   string    `json:"id"`
+	Time time.Time `json:"time"`
+	// Received is when the handler started on it, in nanoseconds: it
+	// orders crashes within the second that %t gives.
+	Received   time.Time `json:"received"`
 	PID        int       `json:"pid"`    // %P, initial PID namespace
 	NSPID      int       `json:"ns_pid"` // %p, the crasher's own namespace
 	TID        int       `json:"tid"`    // %I
@@ -29,9 +32,11 @@ type Meta struct {
 	Threads    int       `json:"threads,omitempty"`
 
 	// Size is the core's logical size as received; DiskSize what it takes.
-	Size     int64  `json:"size"`
-	DiskSize int64  `json:"disk_size"`
-	CorePath string `json:"core_path,omitempty"`
+	// ExpectedSize is what its program headers promise (0 if unknown).
+	Size         int64  `json:"size"`
+	ExpectedSize int64  `json:"expected_size,omitempty"`
+	DiskSize     int64  `json:"disk_size"`
+	CorePath     string `json:"core_path,omitempty"`
 	// CoreInode, CoreFileSize and CoreCtimeNs identify the stored file as
 	// committed (an inode number alone is reused after a delete): dump and
 	// debug open only a file that still matches them.
@@ -63,6 +68,9 @@ type Meta struct {
 	ReleaseMs    int64  `json:"release_ms"`         // last byte to stdin closed
 	HandleMs     int64  `json:"handle_ms"`
 	PeakRSSKB    int64  `json:"peak_rss_kb,omitempty"` // the handler's own peak
+	// Trimmed lists the fields shortened to keep the sidecar under
+	// sidecarMax (a crash with thousands of long mapped paths).
+	Trimmed []string `json:"trimmed,omitempty"`
 }
 
 var signalNames = map[int]string{
@@ -77,4 +85,61 @@ func SignalName(sig int) string {
 		return n
 	}
 	return "SIG" + strconv.Itoa(sig)
+}
+
+// sidecarMax bounds a sidecar: its space is reserved before the core
+// streams in, and it counts against the store's limits like the core.
+const sidecarMax = 256 << 10
+
+// boundSidecar shortens the crasher-sized lists of m (mapped files,
+// build-ids, the command line) until its JSON fits in sidecarMax. The
+// executable's build-id, first in the list, is the last to go.
+func boundSidecar(m *Meta) {
+	size := func() int {
+		b, _ := jsonIndent(m)
+		return len(b)
+	}
+	for size() > sidecarMax {
+		switch {
+		case len(m.Mapped) > 0:
+			m.Mapped = m.Mapped[:len(m.Mapped)/2]
+			addTrimmed(m, "mapped_files")
+		case len(m.BuildIDs) > 1:
+			m.BuildIDs = m.BuildIDs[:len(m.BuildIDs)/2]
+			addTrimmed(m, "build_ids")
+		case len(m.Cmdline) > 1:
+			m.Cmdline = m.Cmdline[:len(m.Cmdline)/2]
+			addTrimmed(m, "cmdline")
+		default:
+			// Single strings from the crasher (a 4 KiB exe path, one huge
+			// argument): cut them to a size JSON escaping cannot inflate
+			// past the bound.
+			for _, f := range []*string{&m.Exe, &m.Cwd, &m.Cgroup, &m.NoteError, &m.Previous} {
+				if len(*f) > 4096 {
+					*f = (*f)[:4096]
+				}
+			}
+			for i := range m.Cmdline {
+				if len(m.Cmdline[i]) > 4096 {
+					m.Cmdline[i] = m.Cmdline[i][:4096]
+				}
+			}
+			for i := range m.BuildIDs {
+				if len(m.BuildIDs[i].Path) > 4096 {
+					m.BuildIDs[i].Path = m.BuildIDs[i].Path[:4096]
+				}
+			}
+			addTrimmed(m, "strings")
+			return
+		}
+	}
+}
+
+func addTrimmed(m *Meta, field string) {
+	for _, f := range m.Trimmed {
+		if f == field {
+			return
+		}
+	}
+	m.Trimmed = append(m.Trimmed, field)
 }

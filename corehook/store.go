@@ -96,7 +96,42 @@ func (s Store) create(name string) (*pendingFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Held until commit or abort: a writer that dies leaves a file that
+	// gc can tell from one still being written.
+	lockWriter(f)
 	return &pendingFile{File: f, final: s.path(name)}, nil
+}
+
+// reserve starts writing the store file name with n bytes allocated up
+// front: a crash's sidecar is reserved before its core streams in, so that
+// a store filled by the core (or by anyone else) still takes the record.
+func (s Store) reserve(name string, n int64) (*pendingFile, error) {
+	p, err := s.create(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := reserveSpace(p.File, n); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		p.abort()
+		return nil, err
+	}
+	return p, nil
+}
+
+// commitData writes data as the file's whole content and commits it.
+func (p *pendingFile) commitData(data []byte, sync bool, access func(*os.File) error) error {
+	_, err := p.WriteAt(data, 0)
+	if err == nil {
+		// Drops what is left of a reservation.
+		err = p.Truncate(int64(len(data)))
+	}
+	if err == nil && access != nil {
+		err = access(p.File)
+	}
+	if err != nil {
+		p.abort()
+		return err
+	}
+	return p.commit(sync)
 }
 
 // commit optionally fsyncs the file, closes it and renames it to its final
@@ -132,17 +167,7 @@ func (s Store) writeFile(name string, data []byte, sync bool, access func(*os.Fi
 	if err != nil {
 		return err
 	}
-	if _, err := p.Write(data); err != nil {
-		p.abort()
-		return err
-	}
-	if access != nil {
-		if err := access(p.File); err != nil {
-			p.abort()
-			return err
-		}
-	}
-	return p.commit(sync)
+	return p.commitData(data, sync, access)
 }
 
 // ReadState loads the state file of the store in dir.
@@ -189,10 +214,14 @@ func (s Store) removeState() error { return os.Remove(s.path(stateFileName)) }
 // writeSidecar stores m as <id>.json. It is root's (0600): root's dump and
 // debug trust its core_path and identity. access may add read access for
 // the crashing user, so that they can list their own crashes.
-func (s Store) writeSidecar(m *Meta, sync bool, access func(*os.File) error) error {
+// A reservation from Store.reserve, if given, receives it.
+func (s Store) writeSidecar(m *Meta, sync bool, access func(*os.File) error, rsv *pendingFile) error {
 	b, err := jsonIndent(m)
 	if err != nil {
 		return err
+	}
+	if rsv != nil {
+		return rsv.commitData(b, sync, access)
 	}
 	return s.writeFile(sidecarName(m.ID), b, sync, access)
 }
@@ -201,6 +230,7 @@ func (s Store) writeSidecar(m *Meta, sync bool, access func(*os.File) error) err
 type Entry struct {
 	Meta
 	SidecarPath string `json:"-"`
+	SidecarSize int64  `json:"-"` // counted with the core by the store's limits
 }
 
 // List reads every sidecar in the store in dir; see Store.List.
@@ -230,9 +260,18 @@ func (s Store) List() ([]Entry, error) {
 		if json.Unmarshal(b, &m) != nil || m.ID == "" {
 			continue
 		}
-		out = append(out, Entry{Meta: m, SidecarPath: p})
+		size := int64(len(b))
+		if fi, err := de.Info(); err == nil {
+			size = fi.Size()
+		}
+		out = append(out, Entry{Meta: m, SidecarPath: p, SidecarSize: size})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Time.Equal(out[j].Time) {
+			return out[i].Time.Before(out[j].Time)
+		}
+		return out[i].Received.Before(out[j].Received)
+	})
 	return out, nil
 }
 

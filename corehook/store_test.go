@@ -3,6 +3,7 @@ package corehook
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,13 +48,14 @@ func ids(t *testing.T, store string) string {
 
 func TestGCDropsOldestOfBiggestUID(t *testing.T) {
 	store := t.TempDir()
-	putEntry(t, store, "a1", 1, 100, 1)
-	putEntry(t, store, "b1", 2, 300, 2)
-	putEntry(t, store, "a2", 1, 100, 3)
-	putEntry(t, store, "b2", 2, 300, 4)
-	putEntry(t, store, "c1", 3, 50, 5)
+	// Sizes dwarf the sidecars (a few hundred bytes), which count too.
+	putEntry(t, store, "a1", 1, 100e3, 1)
+	putEntry(t, store, "b1", 2, 300e3, 2)
+	putEntry(t, store, "a2", 1, 100e3, 3)
+	putEntry(t, store, "b2", 2, 300e3, 4)
+	putEntry(t, store, "c1", 3, 50e3, 5)
 	cfg := DefaultConfigValues()
-	cfg.MaxUse, cfg.KeepFree, cfg.MaxUsePerUID = Size{Bytes: 700}, Size{}, Unlimited
+	cfg.MaxUse, cfg.KeepFree, cfg.MaxUsePerUID = Size{Bytes: 700e3}, Size{}, Unlimited
 	dropped, err := GC(store, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +67,7 @@ func TestGCDropsOldestOfBiggestUID(t *testing.T) {
 	if got := ids(t, store); got != "a1,a2,b2,c1" {
 		t.Fatalf("left %s", got)
 	}
-	cfg.MaxUse, cfg.MaxUsePerUID = Unlimited, Size{Bytes: 150}
+	cfg.MaxUse, cfg.MaxUsePerUID = Unlimited, Size{Bytes: 150e3}
 	dropped, err = GC(store, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -94,6 +96,55 @@ func TestGCDropsOldestOfBiggestUID(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(store, "b1.core")); !os.IsNotExist(err) {
 		t.Fatalf("dropped core still there: %v", err)
+	}
+}
+
+// Sidecars count against the limits (#12.5): six crashes of uid 1000 with
+// tiny cores and 2.5 MB sidecars take more than root's one 6.3 MB core, so
+// they are what MaxUse evicts, not root's core.
+func TestGCCountsSidecars(t *testing.T) {
+	store := t.TempDir()
+	putEntry(t, store, "root", 0, 6300e3, 0)
+	for i := range 6 {
+		id := fmt.Sprintf("u%d", i)
+		m := Meta{ID: id, UID: 1000, DiskSize: 27e3, CorePath: filepath.Join(store, id+".core"), Time: time.Date(2026, 1, 1, 0, 1+i, 0, 0, time.UTC)}
+		os.WriteFile(m.CorePath, []byte{1}, 0o600)
+		for len(m.Mapped) < 400 {
+			m.Mapped = append(m.Mapped, "/"+strings.Repeat("x", 6200))
+		}
+		if err := writeSidecarPlain(store, &m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := DefaultConfigValues()
+	cfg.MaxUse, cfg.KeepFree, cfg.MaxUsePerUID = Size{Bytes: 12e6}, Size{}, Unlimited
+	dropped, err := GC(store, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dropped {
+		if d.UID == 0 {
+			t.Fatalf("root's core evicted for sidecars nobody counted: %+v", dropped)
+		}
+	}
+	if len(dropped) == 0 || !strings.HasPrefix(ids(t, store), "root") {
+		t.Fatalf("dropped %+v, left %s", dropped, ids(t, store))
+	}
+}
+
+// The handler bounds what a crasher can make it write into a sidecar.
+func TestBoundSidecar(t *testing.T) {
+	m := Meta{ID: "x", Exe: "/" + strings.Repeat("\x01", 60000)}
+	for range 400 {
+		p := "/" + strings.Repeat("\x02y", 2000)
+		m.Mapped = append(m.Mapped, p)
+		m.BuildIDs = append(m.BuildIDs, BuildID{Path: p, ID: "cafe"})
+	}
+	m.Cmdline = []string{strings.Repeat("\"", 60000), "b"}
+	boundSidecar(&m)
+	b, _ := jsonIndent(&m)
+	if len(b) > sidecarMax || len(m.Trimmed) == 0 || len(m.BuildIDs) == 0 {
+		t.Fatalf("sidecar %d bytes (max %d), trimmed %v, %d build-ids", len(b), sidecarMax, m.Trimmed, len(m.BuildIDs))
 	}
 }
 

@@ -78,6 +78,19 @@ func (s *sparseFile) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// zeroBytes counts the bytes of b in all-zero pages.
+func zeroBytes(b []byte) uint64 {
+	var n uint64
+	for len(b) > 0 {
+		k := min(len(b), pageSize)
+		if isZero(b[:k]) {
+			n += uint64(k)
+		}
+		b = b[k:]
+	}
+	return n
+}
+
 func isZero(b []byte) bool {
 	for len(b) > 0 {
 		k := min(len(b), pageSize)
@@ -141,6 +154,18 @@ type streamLimits struct {
 	// ExternalSizeMax): the metadata is kept, the core is not.
 	DropAbove uint64
 	DiskAbove uint64
+	// Room, if set, is asked after every write whether the core's disk
+	// bytes still fit the store (the quota); a reason drops the core.
+	Room func(disk uint64) string
+	// Deadline and ZerosMax are the per-dump budget (DumpTimeMax and
+	// DumpZerosMax): past either, reading stops, the crasher and its pipe
+	// slot are released, and the core is kept truncated. A crasher can
+	// send tens of GiB of zeros from a few KiB of memory, or stall the
+	// kernel's write (a mapping that blocks), holding a slot for minutes.
+	Deadline    time.Time
+	DeadlineWhy string
+	ZerosMax    uint64
+	ZerosWhy    string
 }
 
 // streamResult is what one pass over the core learned.
@@ -195,9 +220,30 @@ func streamCore(r io.Reader, dst sink, tees []*teeTarget, lim streamLimits, rele
 		}
 	}
 	defer stop()
+	var timeout <-chan time.Time
+	if !lim.Deadline.IsZero() {
+		t := time.NewTimer(time.Until(lim.Deadline))
+		defer t.Stop()
+		timeout = t.C
+	}
+	var zeros uint64
+loop:
 	for {
-		msg := <-chunks
+		var msg chunk
+		select {
+		case msg = <-chunks:
+		case <-timeout:
+			res.Truncated = lim.DeadlineWhy
+			break loop
+		}
 		n, err, chunk := msg.n, msg.err, msg.buf[:msg.n]
+		if lim.ZerosMax > 0 {
+			zeros += zeroBytes(chunk)
+			if zeros > lim.ZerosMax {
+				res.Truncated = lim.ZerosWhy
+				break loop
+			}
+		}
 		if n > 0 {
 			res.LastByte = time.Now()
 		}
@@ -270,12 +316,17 @@ func streamCore(r io.Reader, dst sink, tees []*teeTarget, lim streamLimits, rele
 			} else if lim.DiskAbove > 0 && uint64(dst.DiskBytes()) > lim.DiskAbove {
 				res.Dropped = "ExternalSizeMax"
 				dst = nil
+			} else if lim.Room != nil {
+				if why := lim.Room(uint64(dst.DiskBytes())); why != "" {
+					res.Dropped = why
+					dst = nil
+				}
 			}
 			if dst != nil && len(keep) < n {
 				off += uint64(len(keep))
 				res.Size = off
 				res.Truncated = lim.TruncateWhy
-				break
+				break loop
 			}
 		}
 		off += uint64(n)

@@ -34,8 +34,11 @@ type HandleEnv struct {
 }
 
 // Handle stores one core read from core. It always calls env.Release.
-// It returns the sidecar it wrote (nil when nothing could be stored) and the
-// configuration it used (for logging).
+// It returns the sidecar it wrote (nil only if not even the crash's
+// metadata could be gathered) and the configuration it used (for logging).
+// Every crash leaves a record: a stored core with its sidecar, a sidecar
+// saying why the core was dropped, or, when the store takes nothing at all,
+// a line in dropped.log and the log.
 func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error) {
 	start := time.Now()
 	if env.Now != nil {
@@ -57,23 +60,39 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 	if pi.dir != nil {
 		defer pi.dir.Close()
 	}
-	m := newMeta(env, ha, pi, cfgErr)
-	if err := store.Ensure(); err != nil {
-		release()
-		return nil, cfg, fmt.Errorf("store: %w", err)
+	m := newMeta(env, ha, pi, cfgErr, start)
+
+	// Room for the record before any for the core: the sidecar's space is
+	// reserved, then the core may take what the quota allows.
+	var rsv *pendingFile
+	storeErr := store.Ensure()
+	if storeErr == nil {
+		rsv, storeErr = store.reserve(sidecarName(m.ID), sidecarMax)
 	}
-	out, err := openCore(store, cfg, ha.Crash, m)
-	if err != nil {
-		release()
-		return m, cfg, err
+	var adm *admission
+	out := &coreOutput{}
+	if storeErr != nil {
+		storeErr = fmt.Errorf("store: %w", storeErr)
+		m.Dropped = storeErr.Error()
+	} else {
+		defer rsv.abort()
+		adm = store.admit(cfg)
+		var err error
+		if out, err = openCore(store, cfg, ha.Crash, m, adm); err != nil {
+			m.Dropped = "store: " + err.Error()
+			storeErr = err
+			out = &coreOutput{}
+		}
 	}
 	defer out.abort()
+	out.lim.DropAbove, out.lim.DiskAbove = cfg.ProcessSizeMax.Of(0), cfg.ExternalSizeMax.Of(0)
+	budget(&out.lim, cfg, start)
 
 	// The admin's previous pattern, kept working if the config asks.
 	var tees []*teeTarget
 	var finishPrev func(*streamResult) string
 	if cfg.KeepPrevious {
-		tees, finishPrev = previousTarget(env, store, ha.Crash, pi, Sysctl{ProcRoot: env.ProcRoot})
+		tees, finishPrev = previousTarget(env, store, ha.Crash, pi, Sysctl{ProcRoot: env.ProcRoot}, out.lim.Deadline)
 	}
 	res := streamCore(core, out.sink, tees, out.lim, release)
 	if finishPrev != nil {
@@ -82,20 +101,60 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 	recordStream(m, res)
 	m.RootOnly, m.RootOnlyWhy = rootOnly(ha.Crash, pi, res)
 
-	storeErr, sidecarErr := submit(store, cfg, m, out, res, start)
-	if sidecarErr != nil {
-		return m, cfg, errors.Join(storeErr, sidecarErr)
+	var errs []error
+	if storeErr != nil {
+		errs = append(errs, storeErr)
 	}
-	if err := queueUpload(store, cfg, m); err != nil {
-		storeErr = errors.Join(storeErr, fmt.Errorf("upload queue: %w", err))
+	if rsv != nil {
+		coreErr, sidecarErr := submit(store, cfg, m, out, res, start, rsv)
+		out.abort() // a dropped core's bytes are freed before vacuum looks
+		errs = append(errs, coreErr)
+		if sidecarErr != nil {
+			errs = append(errs, fmt.Errorf("sidecar: %w", sidecarErr))
+			rsv = nil
+		}
+		errs = append(errs, adm.finish())
 	}
-	if err := vacuum(store, cfg); err != nil {
-		return m, cfg, errors.Join(storeErr, err)
+	if rsv == nil {
+		// No sidecar: dropped.log is the record, if the store takes it.
+		if err := store.appendDropLog([]DropRecord{dropRecord(m)}); err != nil {
+			errs = append(errs, fmt.Errorf("dropped.log: %w", err))
+		}
+	} else {
+		if err := queueUpload(store, cfg, m); err != nil {
+			errs = append(errs, fmt.Errorf("upload queue: %w", err))
+		}
+		if err := vacuum(store, cfg); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if cfgErr != nil {
-		return m, cfg, errors.Join(storeErr, fmt.Errorf("config (defaults used): %w", cfgErr))
+		errs = append(errs, fmt.Errorf("config (defaults used): %w", cfgErr))
 	}
-	return m, cfg, storeErr
+	return m, cfg, errors.Join(errs...)
+}
+
+// budget sets the per-dump budget from cfg.
+func budget(lim *streamLimits, cfg Config, start time.Time) {
+	if cfg.DumpTimeMax > 0 {
+		lim.Deadline = start.Add(cfg.DumpTimeMax)
+		lim.DeadlineWhy = "DumpTimeMax: reading took over " + cfg.DumpTimeMax.String()
+	}
+	if n := cfg.DumpZerosMax.Of(0); cfg.DumpZerosMax != Unlimited && n > 0 {
+		lim.ZerosMax = n
+		lim.ZerosWhy = "DumpZerosMax: over " + humanBytes(n) + " of zero pages"
+	}
+}
+
+// dropRecord is the dropped.log line for a crash whose sidecar could not
+// be written.
+func dropRecord(m *Meta) DropRecord {
+	why := m.Dropped
+	if why == "" {
+		why = "sidecar not written"
+	}
+	return DropRecord{Time: time.Now().UTC(), ID: m.ID, UID: m.UID, Comm: m.Comm, Size: m.Size,
+		Reason: fmt.Sprintf("pid %d signal %s: %s", m.PID, m.SignalName, why)}
 }
 
 // handlerConfig loads the handler's configuration. A broken config must not
@@ -111,21 +170,24 @@ func handlerConfig(ha HandleArgs) (Config, error) {
 	return cfg, err
 }
 
-func shortID(bootID string, c Crash) string {
-	h := sha256.Sum256([]byte(fmt.Sprintf("%s/%d/%d/%d", bootID, c.GlobalPID, c.GlobalTID, c.Time)))
+// shortID names a crash. The handler's own start time, in nanoseconds, is
+// part of it: %t has seconds only, and a PID reused within one second
+// must not replace the first crash's files.
+func shortID(bootID string, c Crash, start time.Time) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s/%d/%d/%d/%d", bootID, c.GlobalPID, c.GlobalTID, c.Time, start.UnixNano())))
 	return hex.EncodeToString(h[:6])
 }
 
 // newMeta starts the sidecar from the kernel's arguments, and from /proc
 // only where /proc was verified to be the crasher's.
-func newMeta(env HandleEnv, ha HandleArgs, pi *procInfo, cfgErr error) *Meta {
+func newMeta(env HandleEnv, ha HandleArgs, pi *procInfo, cfgErr error, start time.Time) *Meta {
 	c := ha.Crash
 	if !pi.Refuted {
 		c.Exe = pi.Exe
 	}
 	bootID, _ := Sysctl{ProcRoot: env.ProcRoot}.ReadString(KnobBootID)
 	m := &Meta{
-		ID: shortID(bootID, c), Time: time.Unix(c.Time, 0).UTC(),
+		ID: shortID(bootID, c, start), Time: crashTime(c.Time, start), Received: start.UTC(),
 		PID: c.GlobalPID, NSPID: c.PID, TID: c.GlobalTID, UID: c.UID, GID: c.GID,
 		Signal: c.Signal, SignalName: SignalName(c.Signal), Comm: c.Comm, Exe: c.Exe,
 		Hostname: c.Hostname, BootID: bootID, DumpMode: c.DumpMode, CoreLimit: ha.RawLimit,
@@ -150,6 +212,16 @@ func newMeta(env HandleEnv, ha HandleArgs, pi *procInfo, cfgErr error) *Meta {
 	return m
 }
 
+// crashTime is the kernel's %t with the handler's nanoseconds when the
+// handler started within that second (it starts at once), so that list
+// orders crashes of one second correctly.
+func crashTime(t int64, start time.Time) time.Time {
+	if start.Unix() == t {
+		return start.UTC()
+	}
+	return time.Unix(t, 0).UTC()
+}
+
 // coreOutput is where the stream goes: a pending store file behind a sink
 // (zstd or sparse raw), or nothing when a limit keeps the core out.
 type coreOutput struct {
@@ -159,9 +231,14 @@ type coreOutput struct {
 }
 
 // openCore starts the core's file in the store, or records in m why the
-// core will not be stored at all.
-func openCore(store Store, cfg Config, c Crash, m *Meta) (*coreOutput, error) {
-	out := &coreOutput{lim: streamLimits{DropAbove: cfg.ProcessSizeMax.Of(0), DiskAbove: cfg.ExternalSizeMax.Of(0)}}
+// core will not be stored at all. adm keeps the core within the quota.
+func openCore(store Store, cfg Config, c Crash, m *Meta, adm *admission) (*coreOutput, error) {
+	out := &coreOutput{}
+	if why := adm.check(0); why != "" {
+		m.Dropped = why
+		return out, nil
+	}
+	out.lim.Room = adm.check
 	if cfg.HonorCoreLimit && c.CoreLimit < pageSize {
 		m.Dropped = "RLIMIT_CORE"
 		return out, nil
@@ -221,7 +298,8 @@ func recordStream(m *Meta, res *streamResult) {
 		}
 		// si_addr is a fault address only for kernel-sent signals
 		// (si_code > 0); for kill/raise the union holds the sender's pid.
-		if cc.HaveSig && cc.SigCode > 0 && cc.SigAddr != 0 {
+		// 0 is a fault address too: a NULL dereference.
+		if cc.HaveSig && cc.SigCode > 0 {
 			m.FaultAddr = fmt.Sprintf("%#x", cc.SigAddr)
 		}
 		if m.Exe == "" && len(cc.Files) > 0 {
@@ -234,9 +312,16 @@ func recordStream(m *Meta, res *streamResult) {
 				m.Mapped = append(m.Mapped, f.Path)
 			}
 		}
+		m.ExpectedSize = int64(cc.ExpectedSize())
 		if exp := cc.ExpectedSize(); res.EOF && res.Size < exp && truncated == "" {
 			truncated = "stream"
 		}
+	}
+	if res.Size == 0 && res.ReadErr == nil && truncated == "" && m.Dropped == "" {
+		// Nothing came (the dump was interrupted before its first byte, or
+		// failed): a 0-byte file would pass for a complete core.
+		m.Dropped = "empty stream: the kernel sent no bytes"
+		truncated = "stream"
 	}
 	switch {
 	case truncated != "":
@@ -251,7 +336,7 @@ func recordStream(m *Meta, res *streamResult) {
 // submit puts the core under its final name (unless it was dropped) and
 // writes the sidecar. A failure to store the core (storeErr) still leaves
 // the sidecar: what crashed is never lost.
-func submit(store Store, cfg Config, m *Meta, out *coreOutput, res *streamResult, start time.Time) (storeErr, sidecarErr error) {
+func submit(store Store, cfg Config, m *Meta, out *coreOutput, res *streamResult, start time.Time, rsv *pendingFile) (storeErr, sidecarErr error) {
 	if res.WriteErr != nil && m.Dropped == "" {
 		// A full disk: the partial core is worthless to gdb; say so.
 		m.Dropped = "write error: " + res.WriteErr.Error()
@@ -277,7 +362,8 @@ func submit(store Store, cfg Config, m *Meta, out *coreOutput, res *streamResult
 			return err
 		}
 	}
-	return storeErr, store.writeSidecar(m, cfg.Sync, access)
+	boundSidecar(m)
+	return storeErr, store.writeSidecar(m, cfg.Sync, access, rsv)
 }
 
 // finishCore flushes the core, sets its owner and mode, and commits it to

@@ -17,6 +17,7 @@ type Spec struct {
 	UID, GID   uint32
 	Signal     int
 	FaultAddr  uint64
+	SigCode    int32 // si_code: > 0 for a kernel-sent signal (SEGV_MAPERR is 1)
 	Comm, Args string
 	Secure     bool
 	ExePath    string
@@ -93,6 +94,7 @@ func Write(w io.Writer, s Spec) (int64, error) {
 
 	siginfo := make([]byte, 128)
 	le.PutUint32(siginfo[0:], uint32(s.Signal))
+	le.PutUint32(siginfo[8:], uint32(s.SigCode))
 	le.PutUint64(siginfo[16:], s.FaultAddr)
 	note(&notes, "CORE", 0x53494749, siginfo)
 

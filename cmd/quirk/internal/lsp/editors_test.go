@@ -220,3 +220,73 @@ func TestVimALE(t *testing.T) {
 		}
 	})
 }
+
+// TestBashLanguageServer runs bash-language-server (npm, the version .ci/run
+// pins) with its shellcheckPath set to the quirk binary itself, no wrapper,
+// under Neovim's client: quirk's findings arrive as SC5001/SC5008, the safe
+// fix is a quick fix, and the server's own "Disable ShellCheck rule SC5001"
+// action, applied, silences the finding (# shellcheck disable=SC5001 means
+// QK5001 to quirk).
+func TestBashLanguageServer(t *testing.T) {
+	nvim := testenv.NeedTool(t, "nvim")
+	bls := os.Getenv("QUIRK_BLS")
+	if bls == "" {
+		bls = testenv.NeedTool(t, "bash-language-server")
+	}
+	bin := quirkBinary(t)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "t.sh")
+	// A command before the finding, so that the server offers "for this
+	// command" (it offers only "the entire file" for the first command).
+	src := "#!/bin/bash\nset -u\nprintf '%s\\n' \"😀\" \"${@:0}\"\nx=$@\n"
+	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lua, err := filepath.Abs("testdata/nvim.lua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outPath := filepath.Join(dir, "out.json")
+	cmd := exec.Command(nvim, "--headless", "-n", "-i", "NONE", "-u", "NONE", "-c", "luafile "+lua)
+	cmd.Env = append(os.Environ(), "QUIRK_BIN="+bin, "QUIRK_BLS="+bls, "QUIRK_NVIM_SCRIPT="+script, "QUIRK_NVIM_OUT="+outPath, "HOME="+dir, "XDG_STATE_HOME="+dir, "XDG_CACHE_HOME="+dir)
+	cmd.Dir = dir
+	var got struct {
+		Error      any
+		Before     []struct{ Code, Source string }
+		Actions    []string
+		FixActions []string `json:"fix_actions"`
+		Lines      []string
+		After      []struct{ Code string }
+	}
+	runEditor(t, cmd, outPath, &got)
+	if got.Error != nil {
+		t.Fatalf("session failed: %v", got.Error)
+	}
+	codes := func(ds []struct{ Code string }) []string {
+		var out []string
+		for _, d := range ds {
+			out = append(out, d.Code)
+		}
+		return out
+	}
+	var before []string
+	for _, d := range got.Before {
+		before = append(before, d.Code)
+	}
+	if !slices.Contains(before, "SC5001") || !slices.Contains(before, "SC5008") {
+		t.Fatalf("bash-language-server shows %q, want quirk's SC5001 and SC5008", before)
+	}
+	if !slices.Contains(got.FixActions, "Apply fix for SC5008") {
+		t.Errorf("no quick fix for QK5008's safe fix: %q", got.FixActions)
+	}
+	if !slices.Contains(got.Actions, "Disable ShellCheck rule SC5001 for this command") {
+		t.Errorf("actions %q", got.Actions)
+	}
+	if !slices.Contains(got.Lines, "# shellcheck disable=SC5001") {
+		t.Errorf("buffer after the action: %q", got.Lines)
+	}
+	after := codes(got.After)
+	if slices.Contains(after, "SC5001") || !slices.Contains(after, "SC5008") {
+		t.Errorf("after the disable action: %q, want SC5008 only", after)
+	}
+}

@@ -585,3 +585,31 @@ func TestDumpVerifiesCoreIdentity(t *testing.T) {
 		}
 	}
 }
+
+// Names that are not UTF-8 keep their bytes through the sidecar (#12.8):
+// JSON would turn them into U+FFFD, and debug could not find the exe.
+func TestHandleKeepsNonUTF8Names(t *testing.T) {
+	root := t.TempDir()
+	fakeCrashProc(t, root, 1000)
+	dir := filepath.Join(root, strconv.Itoa(testPID))
+	const exe = "/opt/caf\xe9/\xff\xfecrashy"
+	os.Remove(filepath.Join(dir, "exe"))
+	os.Symlink(exe, filepath.Join(dir, "exe"))
+	os.WriteFile(filepath.Join(dir, "cmdline"), []byte(exe+"\x00--\xc3\x28\x00"), 0o644)
+	store := filepath.Join(t.TempDir(), "store")
+	cfgPath := filepath.Join(t.TempDir(), "c.conf")
+	os.WriteFile(cfgPath, []byte("KeepFree = 0\n"), 0o644)
+	ha := testArgs(t, store, 1000)
+	ha.Config = cfgPath
+	m, _, err := Handle(HandleEnv{ProcRoot: root, Pidfd: fakePidfd(t, root, testPID)}, ha, bytes.NewReader(synthCore(t, 1000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Find(store, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Exe != exe || len(e.Cmdline) != 2 || e.Cmdline[0] != exe || e.Cmdline[1] != "--\xc3\x28" {
+		t.Fatalf("read back exe %q cmdline %q, want %q", e.Exe, e.Cmdline, exe)
+	}
+}

@@ -3,6 +3,7 @@ package corehook
 import (
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // Meta is the JSON sidecar stored next to each core.
@@ -68,6 +69,10 @@ type Meta struct {
 	ReleaseMs    int64  `json:"release_ms"`         // last byte to stdin closed
 	HandleMs     int64  `json:"handle_ms"`
 	PeakRSSKB    int64  `json:"peak_rss_kb,omitempty"` // the handler's own peak
+	// Raw keeps the exact bytes of names that are not valid UTF-8: a
+	// JSON string cannot hold them (they would read back as U+FFFD, and
+	// debug could not find the executable). List puts them back.
+	Raw *RawNames `json:"raw,omitempty"`
 	// Trimmed lists the fields shortened to keep the sidecar under
 	// sidecarMax (a crash with thousands of long mapped paths).
 	Trimmed []string `json:"trimmed,omitempty"`
@@ -96,6 +101,7 @@ const sidecarMax = 256 << 10
 // executable's build-id, first in the list, is the last to go.
 func boundSidecar(m *Meta) {
 	size := func() int {
+		m.keepRawNames()
 		b, _ := jsonIndent(m)
 		return len(b)
 	}
@@ -142,4 +148,82 @@ func addTrimmed(m *Meta, field string) {
 		}
 	}
 	m.Trimmed = append(m.Trimmed, field)
+}
+
+// RawNames are the bytes of Meta's names that are not valid UTF-8, by field
+// (and by index for lists).
+type RawNames struct {
+	Comm     []byte         `json:"comm,omitempty"`
+	Exe      []byte         `json:"exe,omitempty"`
+	Cwd      []byte         `json:"cwd,omitempty"`
+	Cmdline  map[int][]byte `json:"cmdline,omitempty"`
+	Mapped   map[int][]byte `json:"mapped_files,omitempty"`
+	BuildIDs map[int][]byte `json:"build_ids,omitempty"`
+}
+
+// keepRawNames fills m.Raw before m is written as JSON.
+func (m *Meta) keepRawNames() {
+	var r RawNames
+	found := false
+	one := func(s string) []byte {
+		if utf8.ValidString(s) {
+			return nil
+		}
+		found = true
+		return []byte(s)
+	}
+	list := func(ss []string) map[int][]byte {
+		var out map[int][]byte
+		for i, s := range ss {
+			if b := one(s); b != nil {
+				if out == nil {
+					out = map[int][]byte{}
+				}
+				out[i] = b
+			}
+		}
+		return out
+	}
+	r.Comm, r.Exe, r.Cwd = one(m.Comm), one(m.Exe), one(m.Cwd)
+	r.Cmdline, r.Mapped = list(m.Cmdline), list(m.Mapped)
+	paths := make([]string, len(m.BuildIDs))
+	for i, b := range m.BuildIDs {
+		paths[i] = b.Path
+	}
+	r.BuildIDs = list(paths)
+	m.Raw = nil
+	if found {
+		m.Raw = &r
+	}
+}
+
+// restoreRawNames puts the exact bytes back after m was read from JSON.
+func (m *Meta) restoreRawNames() {
+	r := m.Raw
+	if r == nil {
+		return
+	}
+	set := func(dst *string, b []byte) {
+		if b != nil {
+			*dst = string(b)
+		}
+	}
+	set(&m.Comm, r.Comm)
+	set(&m.Exe, r.Exe)
+	set(&m.Cwd, r.Cwd)
+	for i, b := range r.Cmdline {
+		if i >= 0 && i < len(m.Cmdline) {
+			m.Cmdline[i] = string(b)
+		}
+	}
+	for i, b := range r.Mapped {
+		if i >= 0 && i < len(m.Mapped) {
+			m.Mapped[i] = string(b)
+		}
+	}
+	for i, b := range r.BuildIDs {
+		if i >= 0 && i < len(m.BuildIDs) {
+			m.BuildIDs[i].Path = string(b)
+		}
+	}
 }

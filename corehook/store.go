@@ -216,6 +216,7 @@ func (s Store) removeState() error { return os.Remove(s.path(stateFileName)) }
 // the crashing user, so that they can list their own crashes.
 // A reservation from Store.reserve, if given, receives it.
 func (s Store) writeSidecar(m *Meta, sync bool, access func(*os.File) error, rsv *pendingFile) error {
+	m.keepRawNames()
 	b, err := jsonIndent(m)
 	if err != nil {
 		return err
@@ -260,6 +261,7 @@ func (s Store) List() ([]Entry, error) {
 		if json.Unmarshal(b, &m) != nil || m.ID == "" {
 			continue
 		}
+		m.restoreRawNames()
 		size := int64(len(b))
 		if fi, err := de.Info(); err == nil {
 			size = fi.Size()

@@ -45,16 +45,8 @@ func NewIndex(f *syntax.File, src []byte) *Index {
 	ix.Nounset = bytesHasShebangFlag(src, 'u')
 	ix.Noglob = bytesHasShebangFlag(src, 'f')
 	stack := make([]syntax.Node, 0, 64)
-	syntax.Walk(f, func(n syntax.Node) bool {
-		if n == nil {
-			stack = stack[:len(stack)-1]
-			return true
-		}
+	walkTree(f, func(n syntax.Node) bool {
 		switch n := n.(type) {
-		case *syntax.Lit, *syntax.SglQuoted, *syntax.Comment:
-			// Leaves no rule looks at: returning false skips their
-			// push, pop and second callback (a third of all nodes).
-			return false
 		case *syntax.ParamExp:
 			ix.addParam(n, stack)
 			ix.notePositionalUse(n, stack)
@@ -101,7 +93,7 @@ func NewIndex(f *syntax.File, src []byte) *Index {
 		}
 		stack = append(stack, n)
 		return true
-	})
+	}, func() { stack = stack[:len(stack)-1] })
 	ix.finishGuards()
 	return ix
 }

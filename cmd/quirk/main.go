@@ -15,9 +15,9 @@ func main() {
 	os.Exit(run())
 }
 
-// run is main without os.Exit, so that the deferred stop runs.
+// run is main without os.Exit: the subcommand runs under the root context,
+// which SIGINT and SIGTERM cancel, and finish then passes the signal on.
 func run() int {
-	ctx, stop := base.SignalContext(context.Background())
-	defer stop()
-	return MainAs(ctx, os.Args[0], os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	ctx, finish := base.SignalContext(context.Background())
+	return finish(MainAs(ctx, os.Args[0], os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -14,6 +15,10 @@ import (
 var update = flag.Bool("update", false, "update testscript files in place")
 
 func TestMain(m *testing.M) {
+	// The signal tests run this test binary as quirk itself.
+	if os.Getenv("QUIRK_TEST_RUN_MAIN") == "1" {
+		os.Exit(run())
+	}
 	testscript.Main(m, map[string]func(){
 		"quirk":      func() { os.Exit(run()) },
 		"shellcheck": func() { os.Exit(run()) }, // quirk linked under ShellCheck's name
@@ -47,6 +52,28 @@ func TestScripts(t *testing.T) {
 				}
 				if got != want {
 					ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+				}
+			},
+			// "json [KEY...]": the last command's stdout is one JSON
+			// document, and each KEY is a field of it (of its first element
+			// when it is an array).
+			"json": func(ts *testscript.TestScript, neg bool, keys []string) {
+				if neg {
+					ts.Fatalf("usage: json [KEY...]")
+				}
+				out := ts.ReadFile("stdout")
+				var doc any
+				if err := json.Unmarshal([]byte(out), &doc); err != nil {
+					ts.Fatalf("stdout is not JSON: %v\n%s", err, out)
+				}
+				if list, ok := doc.([]any); ok && len(list) > 0 {
+					doc = list[0]
+				}
+				for _, k := range keys {
+					obj, ok := doc.(map[string]any)
+					if _, has := obj[k]; !ok || !has {
+						ts.Fatalf("JSON has no field %q:\n%s", k, out)
+					}
 				}
 			},
 		},

@@ -17,9 +17,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 )
 
 // Exit codes of every quirk subcommand. They are ShellCheck's, so that
@@ -98,13 +95,13 @@ func (inv *Invocation) JSON(v any, code int) int {
 	return code
 }
 
-// SignalContext is quirk's root context: SIGINT or SIGTERM cancels it, so
-// that every subcommand can stop its children and remove its temporary
-// files instead of dying mid-way. Once the first signal has cancelled the
-// context, the handler is removed: a second signal kills quirk the usual
-// way, for a user whose cleanup hangs.
-func SignalContext(parent context.Context) (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
-	context.AfterFunc(ctx, stop)
-	return ctx, stop
+// ExitStatusHelp is the exit-code table as every usage text prints it;
+// findings says what status 1 means for the command.
+func ExitStatusHelp(findings string) string {
+	return "Exit status:\n" +
+		"  0  nothing to report\n" +
+		"  1  " + findings + "\n" +
+		"  2  some input could not be processed, or quirk was interrupted\n" +
+		"  3  bad command line (unknown flag or verb, missing or extra operand)\n" +
+		"  4  bad option value\n"
 }

@@ -66,6 +66,7 @@ func (c *colorFlag) Set(v string) error {
 
 type checkFlags struct {
 	format, shell, severity, targetBash string
+	json                                bool
 	include, exclude, sourcePaths       listFlag
 	enable                              listFlag
 	color                               colorFlag
@@ -82,6 +83,7 @@ func newFlagSet() (*flag.FlagSet, *checkFlags) {
 	for _, name := range []string{"f", "format"} {
 		fs.StringVar(&f.format, name, "tty", "output `format`: "+strings.Join(format.Names, ", "))
 	}
+	fs.BoolVar(&f.json, "json", false, "JSON output: the same as -f json1")
 	for _, name := range []string{"s", "shell"} {
 		fs.StringVar(&f.shell, name, "", "`dialect` for scripts that do not say: bash, sh, dash, ash, ksh, mksh, zsh")
 	}
@@ -124,16 +126,14 @@ func newFlagSet() (*flag.FlagSet, *checkFlags) {
 	fs.BoolVar(&f.listChecks, "list-checks", false, "list the checks and exit")
 	fs.IntVar(&f.jobs, "j", runtime.GOMAXPROCS(0), "files to check in parallel")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: quirk check [flags] FILE|DIR|- ...\n\n"+
+		fmt.Fprint(fs.Output(), "Usage: quirk check [flags] FILE|DIR|- ...\n\n"+
 			"Checks shell scripts for positional-parameter surprises. Directories are\n"+
-			"walked for scripts (by extension and shebang); - reads standard input.\n"+
-			"Exit status: 0 clean, 1 findings, 2 a file could not be checked,\n"+
-			"3 bad command line, 4 bad option value.\n\n"+
+			"walked for scripts (by extension and shebang); - reads standard input.\n\n"+
 			"ShellCheck's command line works as is: attached and bundled short options\n"+
 			"(-fgcc, -Calways, -xa, -W0), -e 2034 or SC2034 (ShellCheck codes; 5001 and\n"+
 			"up are quirk's), SHELLCHECK_OPTS (when run as shellcheck or without a\n"+
 			"command). Accepted and ignored: -a, -x, -P, -W, -o/--enable,\n"+
-			"--extended-analysis.\n\nFlags:\n")
+			"--extended-analysis.\n\n"+base.ExitStatusHelp("findings")+"\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	return fs, f
@@ -161,6 +161,15 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 			fmt.Fprintf(stdout, "%s  %-40s %-8s %s\n", a.ID, a.Name, a.Severity, a.Title())
 		}
 		return base.ExitOK
+	}
+	if f.json {
+		formatSet := false
+		fs.Visit(func(fl *flag.Flag) { formatSet = formatSet || fl.Name == "f" || fl.Name == "format" })
+		if formatSet && f.format != "json1" {
+			inv.Errorf("--json is -f json1; it cannot be combined with -f %s", f.format)
+			return base.ExitBadOptions
+		}
+		f.format = "json1"
 	}
 	opts, err := baseOptions(f)
 	if err != nil {
@@ -206,16 +215,22 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(jobs) {
+				if i >= len(jobs) || ctx.Err() != nil {
 					return
 				}
-				results[i], errs[i] = checkOne(jobs[i], stdin, loader, f, opts)
+				results[i], errs[i] = checkOne(ctx, jobs[i], stdin, loader, f, opts)
 				progress.tick()
 			}
 		})
 	}
 	wg.Wait()
 	progress.done()
+	// An interrupt (SIGINT, SIGTERM) stops the walk, and --confirm's
+	// shells; what was checked is not reported, as it would look complete.
+	if base.Interrupted(ctx) {
+		inv.Errorf("interrupted")
+		return base.ExitFailure
+	}
 
 	var good []*shellcheck.Result
 	for i, r := range results {
@@ -227,7 +242,10 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 	}
 	if f.confirm {
 		for _, r := range good {
-			if err := confirm.Result(ctx, r); err != nil {
+			if err := confirm.Result(ctx, r); base.Interrupted(ctx) {
+				inv.Errorf("interrupted")
+				return base.ExitFailure
+			} else if err != nil {
 				fail(fmt.Sprintf("%s: --confirm: %v", r.Filename, err))
 			}
 		}
@@ -312,11 +330,11 @@ func baseOptions(f *checkFlags) (shellcheck.Options, error) {
 	return opts, nil
 }
 
-func checkOne(name string, stdin io.Reader, loader *shellcheck.ConfigLoader, f *checkFlags, defaults shellcheck.Options) (*shellcheck.Result, error) {
+func checkOne(ctx context.Context, name string, stdin io.Reader, loader *shellcheck.ConfigLoader, f *checkFlags, defaults shellcheck.Options) (*shellcheck.Result, error) {
 	var src []byte
 	var err error
 	if name == "-" {
-		src, err = io.ReadAll(io.LimitReader(stdin, shellcheck.MaxSize+1))
+		src, err = readStdin(ctx, stdin)
 		if err != nil {
 			return nil, fmt.Errorf("-: reading standard input: %v", err)
 		}
@@ -427,5 +445,26 @@ func (p *progress) tick() {
 func (p *progress) done() {
 	if p.shown {
 		fmt.Fprintf(p.w, "\r\x1b[K")
+	}
+}
+
+// readStdin reads standard input, or gives up when ctx ends: a pipe that
+// never closes must not keep an interrupted quirk alive (the reader is
+// left behind; the process is about to exit).
+func readStdin(ctx context.Context, stdin io.Reader) ([]byte, error) {
+	type read struct {
+		b   []byte
+		err error
+	}
+	done := make(chan read, 1)
+	go func() {
+		b, err := io.ReadAll(io.LimitReader(stdin, shellcheck.MaxSize+1))
+		done <- read{b, err}
+	}()
+	select {
+	case r := <-done:
+		return r.b, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }

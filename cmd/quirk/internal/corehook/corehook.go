@@ -28,7 +28,7 @@ const (
 // Usage is the one-line synopsis of "quirk corehook".
 const Usage = "corehook install|uninstall|status|serve|list|info|dump|debug|gc|handle [flags]"
 
-const longUsage = `usage: quirk corehook VERB [flags]
+var longUsage = `usage: quirk corehook VERB [flags]
 
   install [--store DIR] [--config FILE] [--pipe-limit N] [--force] [--mode pipe|socket|auto] [--socket PATH]
                      save core_pattern, core_pipe_limit, suid_dumpable; install the handler
@@ -54,6 +54,10 @@ var Command = &base.Command{
 	UsageLine: Usage,
 	Short:     "store cores centrally through core_pattern, and give the admin's pattern back",
 	Run:       Main,
+}
+
+func init() {
+	longUsage += "\n" + base.ExitStatusHelp("status: the saved values were changed since install")
 }
 
 // Main runs "quirk corehook" with inv.Args (after "corehook").

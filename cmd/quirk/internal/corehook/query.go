@@ -21,23 +21,25 @@ func runQuery(inv *base.Invocation, args []string, cfg corehook.Config, qo query
 	stdout, stderr := inv.Stdout, inv.Stderr
 	_, verb, _ := strings.Cut(inv.Name, " ")
 	fail := inv.Fail
-	needID := func() (*corehook.Entry, bool) {
+	// needID finds the one crash the operand names; a missing operand is
+	// bad syntax, an ID that names nothing (or something unsafe) a bad
+	// value.
+	needID := func() (*corehook.Entry, int) {
 		if len(args) != 1 {
-			inv.Errorf("want exactly one ID (an id, a pid or a comm)")
-			return nil, false
+			return nil, inv.UsageError("want exactly one ID (an id, a pid or a comm)")
 		}
 		e, err := corehook.Find(cfg.Store, args[0])
 		if err != nil {
 			inv.Errorf("%v", err)
-			return nil, false
+			return nil, exitBadOptions
 		}
 		// dump and debug open core_path as root: it must be this crash's
 		// file in this store, whatever the sidecar says.
 		if e.CorePath != "" && (filepath.Dir(e.CorePath) != filepath.Dir(e.SidecarPath) || !strings.HasPrefix(filepath.Base(e.CorePath), e.ID+".core")) {
 			inv.Errorf("sidecar of %s names a core outside the store: %q", e.ID, e.CorePath)
-			return nil, false
+			return nil, exitBadOptions
 		}
-		return e, true
+		return e, exitOK
 	}
 	switch verb {
 	case "list":
@@ -88,9 +90,9 @@ func runQuery(inv *base.Invocation, args []string, cfg corehook.Config, qo query
 		tw.Flush()
 		return exitOK
 	case "info":
-		e, ok := needID()
-		if !ok {
-			return exitBadOptions
+		e, code := needID()
+		if e == nil {
+			return code
 		}
 		if qo.json.on() {
 			if err := qo.json.write(stdout, e.Meta); err != nil {
@@ -102,9 +104,9 @@ func runQuery(inv *base.Invocation, args []string, cfg corehook.Config, qo query
 		printBacktrace(inv, &e.Meta)
 		return exitOK
 	case "dump":
-		e, ok := needID()
-		if !ok {
-			return exitBadOptions
+		e, code := needID()
+		if e == nil {
+			return code
 		}
 		switch qo.out {
 		case "":
@@ -120,9 +122,9 @@ func runQuery(inv *base.Invocation, args []string, cfg corehook.Config, qo query
 		}
 		return exitOK
 	case "debug":
-		e, ok := needID()
-		if !ok {
-			return exitBadOptions
+		e, code := needID()
+		if e == nil {
+			return code
 		}
 		return debug(inv, &e.Meta, qo)
 	case "gc":

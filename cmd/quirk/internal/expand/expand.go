@@ -54,10 +54,6 @@ temporary directory, resource limits, an unprivileged user and Landlock and
 namespaces where the machine allows. Words that run commands ($(...),
 backquotes, <(...)) are refused unless --allow-exec is given.
 
-Exit status: 0 all engines agree, 1 they differ, 2 sandbox or engine error,
-3 bad command line, 4 bad option value.
-
-Flags:
 `
 
 // Main runs "quirk expand" with inv.Args (after the subcommand name).
@@ -66,6 +62,8 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 	fs := flag.NewFlagSet("quirk expand", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), help)
+		fmt.Fprint(fs.Output(), base.ExitStatusHelp("the engines differ (--spec: a divergence not in the manifest)"))
+		fmt.Fprint(fs.Output(), "\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	var (
@@ -228,11 +226,17 @@ func toJSON(r expand.Result) jsonResult {
 // evalAll runs one case under every engine; an engine-level error is
 // reported and ends the command with status 2, and so does a case the
 // library refuses to run (a command without --allow-exec, a NUL byte):
-// the refusal is the same for every engine, so it is said once.
+// the refusal is the same for every engine, so it is said once. So does
+// an interrupt (SIGINT, SIGTERM): the engine that was running is killed
+// and its sandbox removed by expand, and no half table is printed.
 func (o *runner) evalAll(ctx context.Context, engines []string, eval func(engine string) (expand.Result, error)) ([]expand.Result, bool) {
 	var results []expand.Result
 	for _, e := range engines {
 		r, err := eval(e)
+		if base.Interrupted(ctx) {
+			fmt.Fprintf(o.stderr, "quirk expand: interrupted\n")
+			return nil, false
+		}
 		if err != nil {
 			fmt.Fprintf(o.stderr, "quirk expand: %v\n", err)
 			return nil, false

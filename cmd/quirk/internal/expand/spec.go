@@ -3,6 +3,7 @@ package expand
 import (
 	"context"
 	"fmt"
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
 	"os"
 	"path/filepath"
 
@@ -45,6 +46,10 @@ func (o *runner) spec(ctx context.Context, path string, engines []string, opts e
 		return ExitError
 	}
 	rep, err := spec.Run(ctx, files, engines, opts)
+	if base.Interrupted(ctx) {
+		fmt.Fprintf(o.stderr, "quirk expand: interrupted\n")
+		return ExitError
+	}
 	if err != nil {
 		fmt.Fprintf(o.stderr, "quirk expand: %v\n", err)
 		return ExitError

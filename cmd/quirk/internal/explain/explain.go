@@ -37,11 +37,15 @@ func Main(_ context.Context, inv *base.Invocation) int {
 			}
 		}
 	}
+	asJSON := fs.Bool("json", false, "print the checks as JSON (all of them without CHECK)")
 	args, dashed, code, ok := inv.Parse(fs, inv.Args)
 	if !ok {
 		return code
 	}
 	args = append(args, dashed...)
+	if len(args) == 0 && *asJSON {
+		return inv.JSON(toJSON(shellcheck.Registry()), base.ExitOK)
+	}
 	if len(args) == 0 {
 		fs.SetOutput(stdout)
 		fs.Usage()
@@ -59,6 +63,9 @@ func Main(_ context.Context, inv *base.Invocation) int {
 			code = base.ExitBadOptions
 		}
 		checks = append(checks, found...)
+	}
+	if *asJSON {
+		return inv.JSON(toJSON(checks), code)
 	}
 	for i, a := range checks {
 		if i > 0 {
@@ -80,4 +87,31 @@ func Main(_ context.Context, inv *base.Invocation) int {
 		fmt.Fprintf(stdout, "documentation: %s\n\n%s\n\nFix: %s\n", a.URL, body, a.Hint)
 	}
 	return code
+}
+
+// checkJSON is one check in "quirk explain --json".
+type checkJSON struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Title      string   `json:"title"`
+	Severity   string   `json:"severity"`
+	Dialects   []string `json:"dialects"` // empty: all dialects
+	ShellCheck []string `json:"shellcheck"`
+	Doc        string   `json:"doc"`
+	Hint       string   `json:"hint"`
+	URL        string   `json:"url"`
+	Confirm    bool     `json:"confirmable"`
+}
+
+func toJSON(checks []*analysis.Analyzer) []checkJSON {
+	out := make([]checkJSON, 0, len(checks))
+	for _, a := range checks {
+		c := checkJSON{ID: a.ID, Name: a.Name, Title: a.Title(), Severity: a.Severity.String(), Dialects: []string{},
+			ShellCheck: append([]string{}, a.ShellCheck...), Doc: a.Doc, Hint: a.Hint, URL: a.URL, Confirm: a.Confirmable()}
+		for _, d := range a.Dialects {
+			c.Dialects = append(c.Dialects, string(d))
+		}
+		out = append(out, c)
+	}
+	return out
 }

@@ -26,7 +26,7 @@ const (
 // Usage is the one-line synopsis shown by `quirk help`.
 const Usage = "netprobe matrix|scan|check [--json] [FILTER|ADDR:PORT]"
 
-const longUsage = `Usage:
+var longUsage = `Usage:
   quirk netprobe matrix [--json]       probe port-reuse semantics on this host
   quirk netprobe scan [--json] [--no-processes] [--all-netns] [--procnet] [FILTER]
                                        list listening and bound sockets, report takeovers;
@@ -36,8 +36,6 @@ const longUsage = `Usage:
                                        which bind options could take a live port
                                        (localhost checks 127.0.0.1 and ::1)
 
-scan and check exit 0 with nothing to report, 1 with findings, 2 on error,
-3 on a bad command line, 4 on a bad ADDR:PORT or filter (quirk's exit codes).
 `
 
 // Command is "quirk netprobe".
@@ -46,6 +44,10 @@ var Command = &base.Command{
 	UsageLine: Usage,
 	Short:     "measure port reuse on this host and find ports that can be stolen",
 	Run:       Main,
+}
+
+func init() {
+	longUsage += base.ExitStatusHelp("findings (scan: a takeover; check: a bind that could take the port)")
 }
 
 // Main runs `quirk netprobe` with inv.Args (after "netprobe") and returns

@@ -24,6 +24,20 @@ func Known(name string) bool { return slices.Contains(Names, name) }
 type Options struct {
 	Color   bool
 	Version string // quirk's version, for SARIF's tool.driver
+	// SemanticVersion is the version as semver ("1.2.0", "0.0.0-devel").
+	SemanticVersion string
+	// Failures are the inputs that could not be checked; SARIF reports
+	// them as tool execution notifications.
+	Failures []Failure
+	// Root is the directory SARIF URIs are relative to; empty means the
+	// repository holding the working directory.
+	Root string
+}
+
+// Failure is one input that could not be checked.
+type Failure struct {
+	Filename string // empty when no single file is to blame
+	Message  string
 }
 
 // Write writes results in format name. Results are written in order; a

@@ -181,9 +181,14 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 	}
 
 	var failed atomic.Bool
-	fail := func(msg string) {
+	var failMu sync.Mutex
+	var failures []format.Failure // for SARIF's tool execution notifications
+	fail := func(file, msg string) {
 		failed.Store(true)
 		inv.Errorf("%s", msg)
+		failMu.Lock()
+		failures = append(failures, format.Failure{Filename: file, Message: msg})
+		failMu.Unlock()
 	}
 	var jobs []string
 	for _, name := range files {
@@ -194,10 +199,10 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 		info, err := os.Stat(name)
 		switch {
 		case err != nil:
-			fail(describeOpenError(name, err))
+			fail(name, describeOpenError(name, err))
 		case info.IsDir():
 			jobs = append(jobs, shellcheck.WalkScripts(name, func(path string, err error) {
-				fail(describeOpenError(path, err))
+				fail(path, describeOpenError(path, err))
 			})...)
 		default:
 			jobs = append(jobs, name)
@@ -235,7 +240,7 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 	var good []*shellcheck.Result
 	for i, r := range results {
 		if errs[i] != nil {
-			fail(errs[i].Error())
+			fail(jobs[i], errs[i].Error())
 			continue
 		}
 		good = append(good, r)
@@ -246,16 +251,16 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 				inv.Errorf("interrupted")
 				return base.ExitFailure
 			} else if err != nil {
-				fail(fmt.Sprintf("%s: --confirm: %v", r.Filename, err))
+				fail(r.Filename, fmt.Sprintf("%s: --confirm: %v", r.Filename, err))
 			}
 		}
 	}
 	color := f.color.value == "always" || f.color.value == "auto" && isTerminal(stdout)
-	if err := format.Write(stdout, f.format, good, format.Options{Color: color, Version: version}); err != nil {
+	if err := format.Write(stdout, f.format, good, format.Options{Color: color, Version: version, SemanticVersion: semanticVersion(), Failures: failures}); err != nil {
 		if errors.Is(err, format.ErrNothingFixable) {
 			fmt.Fprintf(stderr, "Issues were detected, but none were auto-fixable. Use another format to see them.\n")
 		} else {
-			fail(err.Error())
+			fail("", err.Error())
 		}
 	}
 	code = base.ExitOK

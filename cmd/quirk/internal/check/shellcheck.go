@@ -32,18 +32,24 @@ var semver = regexp.MustCompile(`^v?(\d+\.\d+\.\d+\S*)$`)
 // parse ("version: X.Y.Z"), carrying quirk's own version: a release's
 // number, or 0.0.0-devel for a source build.
 func ShellCheckVersion() string {
-	v := "0.0.0-devel"
-	if info, ok := debug.ReadBuildInfo(); ok {
-		if m := semver.FindStringSubmatch(info.Main.Version); m != nil {
-			v = m[1]
-		}
-	}
 	return "ShellCheck - shell script analysis tool (this is quirk, which answers ShellCheck's command line)\n" +
-		"version: " + v + "\n" +
+		"version: " + semanticVersion() + "\n" +
 		"license: see https://github.com/quirkcheck/quirk\n" +
 		"website: https://github.com/quirkcheck/quirk\n" +
 		firstLine(base.Version()) + "\n"
 }
+
+// semanticVersion is quirk's version as semver: a release's number, or
+// 0.0.0-devel for a source build (SARIF's semanticVersion, -V).
+func semanticVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if m := semver.FindStringSubmatch(info.Main.Version); m != nil {
+			return m[1]
+		}
+	}
+	return "0.0.0-devel"
+}
+
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")

@@ -285,7 +285,7 @@ func TestSARIF(t *testing.T) {
 	if log.Version != "2.1.0" || run.Tool.Driver.Name != "quirk" || len(run.Tool.Driver.Rules) != len(shellcheck.Registry()) {
 		t.Fatalf("header: %+v", log)
 	}
-		// Relative to the repository root (this package is shellcheck/format in it).
+	// Relative to the repository root (this package is shellcheck/format in it).
 	for _, r := range run.Results {
 		if run.Tool.Driver.Rules[r.RuleIndex].ID != r.RuleID || r.Locations[0].PhysicalLocation.ArtifactLocation.URI != "shellcheck/format/a/t.sh" {
 			t.Errorf("result %+v", r)

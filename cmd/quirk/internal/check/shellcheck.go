@@ -50,7 +50,6 @@ func semanticVersion() string {
 	return "0.0.0-devel"
 }
 
-
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line

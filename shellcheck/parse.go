@@ -90,9 +90,10 @@ func sanitizeUTF8(src []byte) ([]byte, int) {
 // offsets refer to (the original with skipped code blanked and, for each
 // "$((cmd) …)", one space inserted), and how to map offsets back.
 type parsed struct {
-	file    *syntax.File
-	src     []byte
-	skipped []skippedRange // in source order, offsets into src
+	file     *syntax.File
+	src      []byte
+	skipped  []skippedRange // in source order, offsets into src
+	attempts int            // parses spent on recovery, for tests
 	// inserted holds, in increasing order, the offsets in src of the bytes
 	// that are not in the original.
 	inserted []int
@@ -123,7 +124,7 @@ const maxSkipped = 12
 // as bash reads it; otherwise it leaves out the smallest run of lines at the
 // error, or the whole top-level statement holding it, that lets the parse go
 // further, and tries again. The error returned is the first parse error,
-// when no recovery works.
+// when no recovery works (the parsed value then only tells what was tried).
 func parseScript(filename string, src []byte, dialect analysis.Dialect) (*parsed, error) {
 	variant := dialect.ParserVariant()
 	if isBats(filename, src) {
@@ -147,12 +148,23 @@ func parseScript(filename string, src []byte, dialect analysis.Dialect) (*parsed
 	}
 	first := err
 	p := &parsed{src: src}
+	// Every candidate costs a parse of the whole file, so recovery gets a
+	// budget in bytes parsed: hostile input (megabytes of non-shell) must
+	// not turn one file into minutes of work.
+	budget := recoveryBudget(len(src))
+	parse = func(b []byte) (*syntax.File, error) {
+		if budget -= len(b) + 1; budget < 0 {
+			return nil, errBudget
+		}
+		p.attempts++
+		return syntax.NewParser(syntax.KeepComments(true), syntax.Variant(variant)).Parse(bytes.NewReader(b), filename)
+	}
 	for range maxSkipped * 2 {
 		off, ok := errOffset(err)
 		if !ok || unclosed(err) {
 			// An "if" without "fi" or a quote left open swallows the rest
 			// of the file in bash too: nothing after it would run.
-			return nil, first
+			return p, first
 		}
 		if fixed, at, ok := splitArithmParen(p.src, off, parse); ok {
 			p.src = fixed
@@ -165,24 +177,38 @@ func parseScript(filename string, src []byte, dialect analysis.Dialect) (*parsed
 			p.inserted = insertSorted(p.inserted, at)
 		} else {
 			if len(p.skipped) >= maxSkipped {
-				return nil, first
+				return p, first
 			}
 			blanked, r, ok := skipAround(p.src, off, parse, variant)
 			if !ok {
-				return nil, first
+				return p, first
 			}
 			r.reason = errText(err)
 			p.src = blanked
 			p.skipped = append(p.skipped, r)
 		}
 		file, err = parse(p.src)
+		if errors.Is(err, errBudget) {
+			return p, first
+		}
 		if err == nil {
 			p.file = file
 			p.skipped = mergeSkipped(p.skipped)
 			return p, nil
 		}
 	}
-	return nil, first
+	return p, first
+}
+
+// errBudget ends a recovery that has used up its budget.
+var errBudget = errors.New("parse recovery budget used up")
+
+// recoveryBudget is how many bytes recovery may parse for a file of n bytes:
+// 256 parses of a script up to 128 KiB, fewer of a larger one, never more
+// than 32 MiB in all (a second or so); a broken file of more than 32 MiB is
+// reported as a parse error.
+func recoveryBudget(n int) int {
+	return min(256*(n+1), 32<<20)
 }
 
 // unclosed reports errors about a construct that reaches the end of the

@@ -127,3 +127,26 @@ func TestDialectFromContent(t *testing.T) {
 		t.Errorf("with a shebang: %v %v", err, res)
 	}
 }
+
+// Hostile input: recovery stops within its budget and reports the error.
+func TestRecoveryIsBounded(t *testing.T) {
+	for _, src := range []string{
+		strings.Repeat("f(a b)\n", 5000),                                          // an error on every line
+		strings.Repeat("x=1\n", 100000) + "f(a b)\n" + strings.Repeat("}\n", 100), // the error near the end of a large file
+		strings.Repeat("echo $((1.5))\n", 3000),
+	} {
+		p, err := parseScript("h.bash", []byte(src), "bash")
+		if err == nil {
+			t.Errorf("%.20q…: recovered %d ranges, want a parse error", src, len(p.skipped))
+		}
+	}
+	// The budget is what bounds the work: a file with an error on every
+	// line gets at most 256 parses, not one per line and candidate.
+	p, err := parseScript("h.bash", []byte(strings.Repeat("f(a b)\n", 5000)), "bash")
+	if err == nil || p == nil || p.attempts == 0 || p.attempts > 256 {
+		t.Errorf("hostile input: err %v, %d parses", err, p.attempts)
+	}
+	if recoveryBudget(MaxSize) > 32<<20 {
+		t.Errorf("budget for a %d MiB file is %d MiB", MaxSize>>20, recoveryBudget(MaxSize)>>20)
+	}
+}

@@ -41,3 +41,12 @@ func TestArgvHelpers(t *testing.T) {
 		t.Error("a single quote should switch to double quotes")
 	}
 }
+
+func evalOne(t *testing.T, engine string, c WordCase, opts Options) Result {
+	t.Helper()
+	rs, err := EvalWords(t.Context(), engine, []WordCase{c}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs[0]
+}

@@ -147,15 +147,6 @@ func TestSandbox(t *testing.T) {
 	}
 }
 
-func evalOne(t *testing.T, engine string, c WordCase, opts Options) Result {
-	t.Helper()
-	rs, err := EvalWords(t.Context(), engine, []WordCase{c}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rs[0]
-}
-
 // processesWith counts live processes whose command line contains tag.
 func processesWith(tag string) int {
 	entries, _ := os.ReadDir("/proc")

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/quirkcheck/quirk/corehook/storm"
 )
 
 // Size is a byte count or a percentage of the store's file system.
@@ -83,6 +86,23 @@ type Config struct {
 	// have no meaning here (Storage=, JournalSizeMax=), or unknown ones.
 	// A config written for systemd-coredump must not stop the handler.
 	Warnings []string
+	// Storm is crash-storm control (corehook/storm), shared by concurrent
+	// handlers through a state file. Its Path (StormState) defaults to
+	// storm.DefaultPath for the default store and to off for any other, so
+	// separate stores never share counters and quotas unless configured.
+	Storm storm.Config
+	// stormPathSet records an explicit StormState line.
+	stormPathSet bool
+}
+
+// StormConfig is the storm control configuration for this store: the
+// default state file only governs the default store.
+func (c Config) StormConfig() storm.Config {
+	sc := c.Storm
+	if !c.stormPathSet && c.Store != DefaultStore {
+		sc.Path = ""
+	}
+	return sc
 }
 
 // coredumpConfOnly are coredump.conf keys quirk reads past with a warning.
@@ -104,6 +124,7 @@ func DefaultConfigValues() Config {
 		// carries, and takes about 13 s to read.
 		DumpTimeMax:  120 * time.Second,
 		DumpZerosMax: Size{Bytes: 8 << 30},
+		Storm:        storm.DefaultConfig(),
 	}
 }
 
@@ -206,6 +227,36 @@ func ParseConfig(r io.Reader) (Config, error) {
 			c.UploadInsecure, err = parseBool(value)
 		case "uploadspoolmax":
 			c.UploadSpoolMax, err = strconv.Atoi(value)
+		case "stormstate":
+			switch {
+			case value == "off":
+				c.Storm.Path, c.stormPathSet = "", true
+			case strings.HasPrefix(value, "/"):
+				c.Storm.Path, c.stormPathSet = value, true
+			default:
+				err = fmt.Errorf("stormstate %q is neither off nor absolute", value)
+			}
+		case "stormburst":
+			c.Storm.Burst, err = parseCount(value)
+		case "stormrate":
+			c.Storm.Rate, err = strconv.ParseFloat(value, 64)
+			if err == nil && (c.Storm.Rate < 0 || math.IsNaN(c.Storm.Rate) || math.IsInf(c.Storm.Rate, 0)) {
+				err = fmt.Errorf("stormrate %q is not a rate per second", value)
+			}
+		case "stormdedup":
+			c.Storm.DedupKeep, err = parseCount(value)
+		case "stormdedupwindow":
+			c.Storm.DedupWindow, err = parseDuration(value)
+		case "stormwriters":
+			c.Storm.Writers, err = parseCount(value)
+			if err == nil && (c.Storm.Writers < 1 || c.Storm.Writers > 16) {
+				err = fmt.Errorf("stormwriters %q: want 1..16", value)
+			}
+		case "stormslotwait":
+			c.Storm.SlotWait, err = parseDuration(value)
+			if err == nil && c.Storm.SlotWait == 0 {
+				err = fmt.Errorf("stormslotwait %q: the wait must be bounded", value)
+			}
 		default:
 			if coredumpConfOnly[strings.ToLower(key)] {
 				c.Warnings = append(c.Warnings, fmt.Sprintf("line %d: %s= is a systemd-coredump setting with no meaning here; ignored", line, key))
@@ -219,6 +270,15 @@ func ParseConfig(r io.Reader) (Config, error) {
 		}
 	}
 	return c, errors.Join(append(errs, sc.Err())...)
+}
+
+// parseCount is a non-negative integer.
+func parseCount(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a count", v)
+	}
+	return n, nil
 }
 
 // parseDuration takes Go durations ("90s", "2m") or plain seconds;

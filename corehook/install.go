@@ -411,6 +411,8 @@ type Status struct {
 	Problems []string `json:"problems,omitempty"`
 	// Upload is the upload queue, when the config has Upload set.
 	Upload *upload.Stats `json:"upload,omitempty"`
+	// Storm is crash-storm control's state (filled by the CLI from its config).
+	Storm *StormStatus `json:"storm,omitempty"`
 }
 
 // GetStatus reads the live knobs and the state file (found through the live

@@ -30,7 +30,11 @@ type Meta struct {
 	DumpMode   int       `json:"dump_mode"`
 	CoreLimit  string    `json:"core_limit"` // %c as the kernel printed it
 	FaultAddr  string    `json:"fault_addr,omitempty"`
-	Threads    int       `json:"threads,omitempty"`
+	// FaultFrame is the dumping thread's PC as "file+offset" (verified /proc
+	// only); Signature hashes exe, signal and frame: storm control's dedup key.
+	FaultFrame string `json:"fault_frame,omitempty"`
+	Signature  string `json:"signature,omitempty"`
+	Threads    int    `json:"threads,omitempty"`
 
 	// Size is the core's logical size as received; DiskSize what it takes.
 	// ExpectedSize is what its program headers promise (0 if unknown).

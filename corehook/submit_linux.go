@@ -69,6 +69,11 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 	if storeErr == nil {
 		rsv, storeErr = store.reserve(sidecarName(m.ID), sidecarMax)
 	}
+	// Storm control decides full core or metadata only, and counts the
+	// crash whatever happens below.
+	ticket := admitStorm(store, cfg, ha.Crash, pi, m)
+	sidecarWritten := false
+	defer func() { ticket.done(m, sidecarWritten) }()
 	var adm *admission
 	out := &coreOutput{}
 	if storeErr != nil {
@@ -77,6 +82,7 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 	} else {
 		defer rsv.abort()
 		adm = store.admit(cfg)
+		adm.serialize = ticket.locked // evictions under the state lock
 		var err error
 		if out, err = openCore(store, cfg, ha.Crash, m, adm); err != nil {
 			m.Dropped = "store: " + err.Error()
@@ -114,6 +120,7 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 			rsv = nil
 		}
 		errs = append(errs, adm.finish())
+		sidecarWritten = rsv != nil
 	}
 	if rsv == nil {
 		// No sidecar: dropped.log is the record, if the store takes it.
@@ -124,7 +131,7 @@ func Handle(env HandleEnv, ha HandleArgs, core io.Reader) (*Meta, Config, error)
 		if err := queueUpload(store, cfg, m); err != nil {
 			errs = append(errs, fmt.Errorf("upload queue: %w", err))
 		}
-		if err := vacuum(store, cfg); err != nil {
+		if err := ticket.locked(func() error { return vacuum(store, cfg) }); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -234,6 +241,9 @@ type coreOutput struct {
 // core will not be stored at all. adm keeps the core within the quota.
 func openCore(store Store, cfg Config, c Crash, m *Meta, adm *admission) (*coreOutput, error) {
 	out := &coreOutput{}
+	if m.Dropped != "" { // storm control said metadata only
+		return out, nil
+	}
 	if why := adm.check(0); why != "" {
 		m.Dropped = why
 		return out, nil

@@ -155,6 +155,9 @@ type admission struct {
 	ledger *ledger // nil when the store cannot be listed
 	room   uint64  // free bytes above KeepFree, as of the last look
 	err    error
+	// serialize runs an eviction under the storm state's lock (nil: none),
+	// so concurrent handlers never evict at once.
+	serialize func(func() error) error
 }
 
 // admit starts the admission of a new core. The sidecar's reservation is
@@ -179,7 +182,12 @@ func (a *admission) check(disk uint64) string {
 		return fmt.Sprintf("MaxUse: the core alone takes more than the store may (%s)", humanBytes(a.lim.maxUse))
 	}
 	for a.lim.haveKeep && disk > a.room {
-		if a.evict("KeepFree: room for a newer crash") == 0 {
+		var freed uint64
+		evict := func() error { freed = a.evict("KeepFree: room for a newer crash"); return nil }
+		if a.serialize == nil || a.serialize(evict) != nil {
+			evict()
+		}
+		if freed == 0 {
 			return fmt.Sprintf("KeepFree: the store's file system keeps %s free and has no room for more", humanBytes(a.lim.keepFree))
 		}
 	}

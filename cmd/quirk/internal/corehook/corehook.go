@@ -173,6 +173,7 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 		if err != nil {
 			return fail(err)
 		}
+		st.Storm = corehook.GetStormStatus(cfg)
 		if cfg.Upload != "" {
 			us, err := corehook.UploadSpool(cfg).Stats()
 			if err != nil {
@@ -266,6 +267,15 @@ func printStatus(w io.Writer, st *corehook.Status) {
 	}
 	for _, p := range st.Problems {
 		fmt.Fprintf(w, "problem: %s\n", p)
+	}
+	if ss := st.Storm; ss != nil {
+		if c := ss.Counters; c != nil {
+			fmt.Fprintf(w, "storm: %s: received %d, stored %d, metadata only %d (deduplicated %d, rate-limited %d, no writer slot %d), dropped %d (handler died %d), in flight %d, owner-died repairs %d\n",
+				ss.File, c.Received, c.Stored, c.MetadataOnly, c.Deduplicated, c.RateLimited, c.NoSlot, c.Dropped, c.HandlerDied, c.InFlight, c.Repairs)
+		}
+		if ss.Note != "" {
+			fmt.Fprintf(w, "storm: %s: %s\n", ss.File, ss.Note)
+		}
 	}
 	if st.State == nil {
 		return

@@ -1,0 +1,43 @@
+package corehook
+
+import (
+	"errors"
+	"os"
+
+	"github.com/quirkcheck/quirk/corehook/storm"
+)
+
+// StormStatus is what "quirk corehook status" shows of crash-storm control.
+type StormStatus struct {
+	File     string          `json:"file"`
+	Counters *storm.Counters `json:"counters,omitempty"`
+	Note     string          `json:"note,omitempty"` // why there are no counters, or a rebuild
+}
+
+// GetStormStatus reads the storm state's counters under its lock; nil when
+// storm control is off for cfg's store. A missing file means no crash was
+// handled since boot; an untrusted one is rebuilt, as a handler would.
+func GetStormStatus(cfg Config) *StormStatus {
+	sc := cfg.StormConfig()
+	if sc.Path == "" {
+		return nil
+	}
+	ss := &StormStatus{File: sc.Path}
+	if _, err := os.Lstat(sc.Path); errors.Is(err, os.ErrNotExist) {
+		ss.Note = "no crash handled since boot"
+		return ss
+	}
+	st, err := storm.Open(sc, func(line string) { ss.Note = line })
+	if err != nil {
+		ss.Note = err.Error()
+		return ss
+	}
+	defer st.Close()
+	c, err := st.Counters()
+	if err != nil {
+		ss.Note = err.Error()
+		return ss
+	}
+	ss.Counters = &c
+	return ss
+}

@@ -14,14 +14,16 @@ import (
 // (cases are grouped by Arg0, one process per distinct value).
 //
 // A plain case (no setup, a word that assigns nothing and runs nothing)
-// runs directly in the batch shell: "set -- ARGS; eval '__quirk_emit WORD'".
-// Forking a subshell per case would cost more than everything else, and
-// such a word cannot change the shell's state. Any other case runs as
-// ( set -- ARGS; eval 'SETUP
+// runs directly, "set -- ARGS; eval '__quirk_emit WORD'", in a subshell it
+// shares with up to groupSize neighbours: forking per case would cost more
+// than everything else, and such a word cannot change the shell's state.
+// Any other case runs as ( set -- ARGS; eval 'SETUP
 // __quirk_emit WORD' ), so its setup cannot leak into later cases. If a
-// direct case ends the shell (dash's "Bad substitution", bash's fatal
-// expansion errors), the caller reruns that case in a subshell and the rest
-// in a fresh process. eval turns a syntax error into that case's error.
+// direct case ends its group's subshell (dash's "Bad substitution", bash's
+// fatal expansion errors), the batch goes on with the next group, and the
+// caller reruns that case in a subshell of its own, with the rest of its
+// group, in a fresh process. eval turns a syntax error into that case's
+// error.
 //
 // Streams, per case N:
 //
@@ -63,6 +65,7 @@ func batchScript(printBuiltin bool, cases []WordCase, index []int, isolated []bo
 	if len(cases) > 0 {
 		fmt.Fprintf(&b, "__quirk_begin %d\n", index[0])
 	}
+	inGroup, grouped := false, 0
 	for i, c := range cases {
 		var set strings.Builder
 		set.WriteString("set --")
@@ -74,12 +77,17 @@ func batchScript(printBuiltin bool, cases []WordCase, index []int, isolated []bo
 		if c.Setup != "" {
 			body = c.Setup + "\n" + body
 		}
+		if !isolated[i] && !inGroup {
+			b.WriteString("(\n")
+			inGroup, grouped = true, 0
+		}
 		if isolated[i] {
 			fmt.Fprintf(&b, "__quirk_out %d\n(\n%s\neval %s\n)\n__quirk_st=$?\n__quirk_out -1\n", index[i], set.String(), shellQuote(body))
 		} else {
 			// Separate lines: bash skips the rest of a line after some
 			// expansion errors, and the status must still be written.
 			fmt.Fprintf(&b, "%s\neval %s\n", set.String(), shellQuote(body))
+			grouped++
 		}
 		next := -1
 		if i+1 < len(cases) {
@@ -89,10 +97,27 @@ func batchScript(printBuiltin bool, cases []WordCase, index []int, isolated []bo
 		if isolated[i] {
 			status = `"$__quirk_st"`
 		}
+		// A group ends before an isolated case, after groupSize cases and
+		// at the end; the case after it is begun outside, so that it
+		// starts even when a case killed the group's subshell.
+		closeGroup := inGroup && (i+1 == len(cases) || isolated[i+1] || grouped == groupSize)
+		if closeGroup {
+			fmt.Fprintf(&b, "__quirk_end %s -1\n)\n", status)
+			inGroup = false
+			if next >= 0 {
+				fmt.Fprintf(&b, "__quirk_begin %d\n", next)
+			}
+			continue
+		}
 		fmt.Fprintf(&b, "__quirk_end %s %d\n", status, next)
 	}
 	return b.String()
 }
+
+// groupSize is how many direct cases share one subshell: a case that ends
+// its shell (dash's "Bad substitution", bash's fatal expansion errors)
+// costs the rest of its group a rerun, not the whole batch a new process.
+const groupSize = 64
 
 // needsSubshell says whether a case must run in its own subshell: it has a
 // setup, or its word could change the shell (assignments, arithmetic

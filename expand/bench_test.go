@@ -93,3 +93,59 @@ func BenchmarkMvdanEngine(b *testing.B) {
 	}
 	b.ReportMetric(float64(2000*b.N)/b.Elapsed().Seconds(), "cases/s")
 }
+
+// mixedCases is a realistic mix for the checker: about a third of the
+// cases have a setup (each then runs in its own subshell), one in 25 ends
+// the shell ("${x?}" is fatal in a non-interactive shell, so the batch
+// reruns it alone and continues in a fresh process), the rest are plain
+// words.
+func mixedCases(n int) []WordCase {
+	plain := benchCases(n)
+	setups := []string{"IFS=,", "set -- a 'b c'", "x=1; y=$x", "IFS=; set -f", "shift"}
+	for i := range plain {
+		switch {
+		case i%25 == 7:
+			plain[i].Word = `"${unset_var?boom}"`
+		case i%3 == 1:
+			plain[i].Setup = setups[i%len(setups)]
+		}
+	}
+	return plain
+}
+
+// BenchmarkMixedOracle runs the mixed cases through the sandboxed bash
+// engine and, in the same run, a sample through one plain "bash -c" per
+// case (no sandbox, which favours it), and prints both rates and the ratio:
+//
+//	go test -run '^$' -bench MixedOracle -benchtime 3x ./expand
+func BenchmarkMixedOracle(b *testing.B) {
+	bash := needShell(b, "bash")
+	const n = 3000
+	cases := mixedCases(n)
+	ctx := context.Background()
+	var batched, naive time.Duration
+	for b.Loop() {
+		start := time.Now()
+		rs, err := EvalWords(ctx, "bash", cases, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		batched += time.Since(start)
+		for i, r := range rs {
+			if r.Err != nil {
+				b.Fatalf("case %d: %v", i, r.Err)
+			}
+		}
+		start = time.Now()
+		if _, err := naiveBash(ctx, bash.Path, cases[:n/10]); err != nil {
+			b.Fatal(err)
+		}
+		naive += time.Since(start) * 10 // a tenth of the cases, scaled
+	}
+	batchedRate := float64(n*b.N) / batched.Seconds()
+	naiveRate := float64(n*b.N) / naive.Seconds()
+	b.ReportMetric(batchedRate, "mixed-cases/s")
+	b.ReportMetric(naiveRate, "naive-cases/s")
+	b.ReportMetric(batchedRate/naiveRate, "speedup")
+	fmt.Printf("mixed cases, sandboxed bash engine: %.0f cases/s; one bash -c per case: %.0f cases/s; ratio %.1fx\n", batchedRate, naiveRate, batchedRate/naiveRate)
+}

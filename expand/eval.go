@@ -2,12 +2,16 @@ package expand
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // DefaultArg0 is $0 when a case does not set one.
@@ -51,23 +55,60 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 	for i, c := range cases {
 		isolated[i] = needsSubshell(c)
 	}
-	batchNo := 0
+	// Batches run on every core: each worker takes an equal share of the
+	// cases of one $0 and works through it batch after batch.
+	var batchNo atomic.Int64
+	// killers holds the words (with their setup) that ended a shell: the
+	// same word with other arguments most likely ends it too, so pending
+	// cases with it get a subshell of their own before they cost a rerun.
+	var killers sync.Map
+	var firstErr error
+	var errMu sync.Mutex
 	for _, arg0 := range order {
-		pending := groups[arg0]
-		for len(pending) > 0 {
-			if err := ctx.Err(); err != nil {
-				for _, i := range pending {
-					results[i].Err = err
+		all := groups[arg0]
+		workers := min(runtime.GOMAXPROCS(0), (len(all)+minShare-1)/minShare)
+		var wg sync.WaitGroup
+		for w := range workers {
+			share := all[len(all)*w/workers : len(all)*(w+1)/workers]
+			// Each worker has a sandbox of its own: one process tree per
+			// cgroup, so that ending one batch's tree never touches another's.
+			wsb := sb
+			if w > 0 {
+				var err error
+				if wsb, err = newSandbox(opts); err != nil {
+					return nil, err
 				}
-				break
+				defer wsb.cleanup()
 			}
-			chunk := pending[:min(len(pending), maxBatch)]
-			batchNo++
-			n, err := sb.runBatch(ctx, sh, opts, arg0, cases, chunk, isolated, results, batchNo)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", sh.Name, err)
-			}
-			pending = pending[n:]
+			wg.Go(func() {
+				pending := share
+				for len(pending) > 0 {
+					if err := ctx.Err(); err != nil {
+						for _, i := range pending {
+							results[i].Err = err
+						}
+						return
+					}
+					chunk := pending[:min(len(pending), maxBatch)]
+					for _, i := range chunk {
+						if _, ok := killers.Load(cases[i].Setup + "\x00" + cases[i].Word); ok {
+							isolated[i] = true
+						}
+					}
+					rest, err := wsb.runBatch(ctx, sh, opts, arg0, cases, chunk, isolated, results, int(batchNo.Add(1)), &killers)
+					if err != nil {
+						errMu.Lock()
+						firstErr = cmp.Or(firstErr, fmt.Errorf("%s: %w", sh.Name, err))
+						errMu.Unlock()
+						return
+					}
+					pending = append(rest, pending[len(chunk):]...)
+				}
+			})
+		}
+		wg.Wait()
+		if firstErr != nil {
+			return nil, firstErr
 		}
 	}
 	for i := range results {
@@ -77,13 +118,12 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 }
 
 // runBatch runs the cases chunk (indexes into cases) in one process and
-// fills their results. It returns how many cases of chunk are settled: all
-// of them, or fewer when the process died early, so the caller reruns the
-// rest in a fresh process.
-//
-// A direct case that ends the shell is marked isolated and not settled:
-// the rerun gives it its own subshell.
-func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 string, cases []WordCase, chunk []int, isolated []bool, results []Result, batchNo int) (int, error) {
+// fills their results. It returns the cases of chunk that are not settled,
+// in order, for the caller to run again in a fresh process: a direct case
+// that ended its group's subshell (now marked isolated, so that the rerun
+// gives it a subshell of its own), the rest of that group, and whatever the
+// process did not reach.
+func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 string, cases []WordCase, chunk []int, isolated []bool, results []Result, batchNo int, killers *sync.Map) ([]int, error) {
 	sub := make([]WordCase, len(chunk))
 	iso := make([]bool, len(chunk))
 	for j, i := range chunk {
@@ -91,11 +131,11 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 
 	}
 	script := filepath.Join(sb.root, fmt.Sprintf("batch-%d.sh", batchNo))
 	if err := os.WriteFile(script, []byte(batchScript(sh.spec.printBuiltin, sub, chunk, iso)), 0o644); err != nil {
-		return 0, err
+		return nil, err
 	}
 	out, err := sb.run(ctx, sh, sh.command(". "+shellQuote(script), opts, arg0), sh.environ(opts, true), true)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	recs, perr := parseRecords(out.records)
 	// Messages name the generated file; "batch" reads better than a
@@ -106,8 +146,11 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 
 	out.stderr = bashBatchLine.ReplaceAll(out.stderr, []byte(strings.ReplaceAll(arg0, "$", "$$")+": "))
 	stdouts, stderrs := splitMarked(out.stdout), splitMarked(out.stderr)
 	settled := 0
+	var rest []int
+	anyStarted := false
 	for _, i := range chunk {
 		rec, started := recs[i]
+		anyStarted = anyStarted || started
 		r := &results[i]
 		r.Stdout, r.Stderr = stdouts[i], stderrs[i]
 		switch {
@@ -119,6 +162,7 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 
 			// An earlier case may have caused the hang (a fork bomb
 			// holding every process slot): give this one a fresh process.
 			r.Stdout, r.Stderr = "", ""
+			rest = append(rest, i)
 		case started && out.timedOut:
 			r.Err = fmt.Errorf("%w after %s", ErrTimeout, opts.timeout())
 			r.Status = -1
@@ -126,23 +170,31 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 
 		case started && !isolated[i]:
 			// It ended the shell; run it again in a subshell.
 			isolated[i] = true
+			killers.Store(cases[i].Setup+"\x00"+cases[i].Word, true)
 			r.Stdout, r.Stderr = "", ""
+			rest = append(rest, i)
 		case started:
 			r.Err = diedErr(sh, out)
 			r.Status = out.status
 			settled++
-		case settled == 0:
-			// The process failed before the first case: nothing to rerun.
-			msg := strings.TrimSpace(string(out.stderr))
-			if perr != nil {
-				msg += " " + perr.Error()
-			}
-			return 0, fmt.Errorf("batch produced no result (status %d): %s", out.status, msg)
+		default:
+			r.Stdout, r.Stderr = "", ""
+			rest = append(rest, i)
 		}
-		break
 	}
-	return settled, nil
+	if !anyStarted {
+		// The process failed before the first case: nothing to rerun.
+		msg := strings.TrimSpace(string(out.stderr))
+		if perr != nil {
+			msg += " " + perr.Error()
+		}
+		return nil, fmt.Errorf("batch produced no result (status %d): %s", out.status, msg)
+	}
+	return rest, nil
 }
+
+// minShare is the fewest cases worth a batch process of their own.
+const minShare = 200
 
 var bashBatchLine = regexp.MustCompile(`batch: line [0-9]+: `)
 

@@ -333,3 +333,31 @@ func TestMvdanEmptyArg0(t *testing.T) {
 		t.Errorf("mvdan: %s (the divergence is gone: update the README and this test)", FieldString(mvdan))
 	}
 }
+
+// TestKillersAmongPlainCases: in dash every "${@:1}" ends the shell (Bad
+// substitution). Interleaved with plain cases, each must still get its own
+// result: the plain ones their fields, the killers their error.
+func TestKillersAmongPlainCases(t *testing.T) {
+	needShell(t, "dash")
+	var cases []WordCase
+	for i := range 600 {
+		if i%5 == 2 {
+			cases = append(cases, WordCase{Word: `"${@:1}"`, Args: []string{fmt.Sprint(i)}})
+		} else {
+			cases = append(cases, WordCase{Word: `"$1"`, Args: []string{fmt.Sprint(i)}})
+		}
+	}
+	rs, err := EvalWords(t.Context(), "dash", cases, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rs {
+		if i%5 == 2 {
+			if r.Err != nil || r.Status == 0 || r.Fields != nil || !strings.Contains(r.Stderr, "Bad substitution") {
+				t.Errorf("killer %d: %s", i, r)
+			}
+		} else if got := FieldString(r); got != fmt.Sprintf("<%d>", i) || r.Stderr != "" {
+			t.Errorf("case %d: %s stderr %q", i, got, r.Stderr)
+		}
+	}
+}

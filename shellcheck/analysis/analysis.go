@@ -91,9 +91,10 @@ func (a *Analyzer) Title() string {
 	return title
 }
 
-// Code is the numeric part of the ID, as ShellCheck's json1 "code".
+// Code is the numeric part of the ID, as ShellCheck's json1 "code". (The
+// stand-ins for real ShellCheck's findings, --with-shellcheck, have SC IDs.)
 func (a *Analyzer) Code() int {
-	n, _ := strconv.Atoi(strings.TrimPrefix(a.ID, "QK"))
+	n, _ := strconv.Atoi(strings.TrimPrefix(strings.TrimPrefix(a.ID, "QK"), "SC"))
 	return n
 }
 

@@ -1,6 +1,7 @@
 package format
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/quirkcheck/quirk/shellcheck"
@@ -211,6 +213,9 @@ func fileURI(abs string, dir bool) string {
 // ruleTags and ruleProps describe a check for code scanning.
 func ruleProps(a *analysis.Analyzer) sarifRuleProps {
 	tags := []string{"shell", "correctness"}
+	if strings.HasPrefix(a.ID, "SC") {
+		tags = []string{"shell", "shellcheck"}
+	}
 	if a.Builtin {
 		tags = []string{"shell", "maintainability"}
 	}
@@ -241,13 +246,21 @@ func sarifLevel(s analysis.Severity) string {
 }
 
 func writeSARIF(w io.Writer, results []*shellcheck.Result, opts Options) error {
-	registry := shellcheck.Registry()
+	registry := slices.Clone(shellcheck.Registry())  // appended to below
 	version, _, _ := strings.Cut(opts.Version, "\n") // "quirk v1.2.0 (abc…)"; the rest is dependency detail
 	driver := sarifDriver{
 		Name: "quirk", Version: strings.TrimPrefix(version, "quirk "), SemanticVersion: opts.SemanticVersion,
 		InformationURI: "https://github.com/quirkcheck/quirk",
 	}
 	loc := newArtifactLocator(opts.Root)
+	// Real ShellCheck's findings (--with-shellcheck) bring their own rules.
+	for _, r := range results {
+		for _, d := range r.Diagnostics {
+			if d.Analyzer != nil && !slices.Contains(registry, d.Analyzer) {
+				registry = append(registry, d.Analyzer)
+			}
+		}
+	}
 	ruleIndex := map[*analysis.Analyzer]int{}
 	for i, a := range registry {
 		ruleIndex[a] = i
@@ -256,7 +269,7 @@ func writeSARIF(w io.Writer, results []*shellcheck.Result, opts Options) error {
 			ID: a.ID, Name: a.Name,
 			ShortDescription:     sarifText{Text: a.Title()},
 			FullDescription:      sarifText{Text: body},
-			HelpURI:              analysis.DocURL(a.ID),
+			HelpURI:              cmp.Or(a.URL, analysis.DocURL(a.ID)),
 			Properties:           ruleProps(a),
 			Help:                 sarifText{Text: a.Hint + "\n\n" + body, Markdown: "**" + a.Hint + "**\n\n```\n" + body + "\n```"},
 			DefaultConfiguration: map[string]string{"level": sarifLevel(a.Severity)},

@@ -2,11 +2,13 @@ package format_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/quirkcheck/quirk/shellcheck"
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
 	"github.com/quirkcheck/quirk/shellcheck/format"
+	"github.com/quirkcheck/quirk/shellcheck/withshellcheck"
 )
 
 type sarifDoc struct {
@@ -202,4 +205,52 @@ sys.exit(1 if errors else 0)
 	if err != nil {
 		t.Errorf("SARIF does not validate against %s: %v\n%s", schema, err, out)
 	}
+}
+
+// TestWithShellCheckFormats: real ShellCheck's findings, merged, carry
+// their SC codes in json1 and gcc and their own rules in SARIF, which still
+// validates.
+func TestWithShellCheckFormats(t *testing.T) {
+	testenv.NeedTool(t, "shellcheck")
+	res := check(t, "-", "#!/bin/bash\nx=$@\necho $1\n")
+	if err := (withshellcheck.Runner{}).Merge(context.Background(), res); err != nil {
+		t.Fatal(err)
+	}
+	var j1 struct{ Comments []struct{ Code int } }
+	if err := json.Unmarshal(write(t, "json1", res), &j1); err != nil {
+		t.Fatal(err)
+	}
+	var codes []int
+	for _, c := range j1.Comments {
+		codes = append(codes, c.Code)
+	}
+	if !slices.Equal(codes, []int{2034, 5008, 2086}) {
+		t.Errorf("json1 codes %v, want [2034 5008 2086]", codes)
+	}
+	if gcc := string(write(t, "gcc", res)); !strings.Contains(gcc, "[SC2086]") || !strings.Contains(gcc, "SC2124") {
+		t.Errorf("gcc:\n%s", gcc)
+	}
+	out := write(t, "sarif", res)
+	var doc struct {
+		Runs []struct {
+			Tool    struct{ Driver struct{ Rules []struct{ ID, HelpURI string } } }
+			Results []struct {
+				RuleID    string
+				RuleIndex int
+			}
+		}
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	rules := doc.Runs[0].Tool.Driver.Rules
+	for _, r := range doc.Runs[0].Results {
+		if rules[r.RuleIndex].ID != r.RuleID {
+			t.Errorf("result %s points at rule %s", r.RuleID, rules[r.RuleIndex].ID)
+		}
+		if strings.HasPrefix(r.RuleID, "SC") && rules[r.RuleIndex].HelpURI != "https://www.shellcheck.net/wiki/"+r.RuleID {
+			t.Errorf("rule %s helpUri %q", r.RuleID, rules[r.RuleIndex].HelpURI)
+		}
+	}
+	validateSARIF(t, out)
 }

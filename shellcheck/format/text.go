@@ -66,6 +66,10 @@ func writeTTY(w io.Writer, results []*shellcheck.Result, opts Options) error {
 	if len(checks) > 0 {
 		fmt.Fprintf(bw, "\nFor more information:\n")
 		for _, a := range checks {
+			if strings.HasPrefix(a.ID, "SC") { // real ShellCheck's, --with-shellcheck
+				fmt.Fprintf(bw, "  %s -- %s\n", a.URL, a.ID)
+				continue
+			}
 			fmt.Fprintf(bw, "  quirk explain %s -- %s\n", a.ID, a.Title())
 		}
 	}

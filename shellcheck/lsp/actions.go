@@ -51,20 +51,14 @@ func (s *Server) codeAction(req *jsonrpc2.Request) (any, error) {
 		if a := d.Analyzer; a == nil || a.Builtin {
 			continue // directive hygiene findings are fixed, not disabled
 		}
+		line := -1
 		if file == nil {
 			file = parse(cr)
 		}
 		if file != nil {
-			line := statementLine(file, cr.text, d.Start)
-			actions = append(actions, CodeAction{
-				Title: fmt.Sprintf("Disable %s on this line", d.Code()), Kind: KindQuickFix, Diagnostics: []Diagnostic{ld},
-				Edit: &WorkspaceEdit{Changes: map[string][]TextEdit{uri: {cr.insertLine(line, indentOf(cr, line)+"# quirk disable="+d.Code()+" -- "+reasonPlaceholder)}}},
-			})
+			line = statementLine(file, cr.text, d.Start)
 		}
-		actions = append(actions, CodeAction{
-			Title: fmt.Sprintf("Disable %s in this file", d.Code()), Kind: KindQuickFix, Diagnostics: []Diagnostic{ld},
-			Edit: &WorkspaceEdit{Changes: map[string][]TextEdit{uri: {cr.insertLine(fileDirectiveLine(cr.text), "# quirk disable-file="+d.Code()+" -- "+reasonPlaceholder)}}},
-		})
+		actions = append(actions, disableActions(cr, uri, d.Code(), line, ld)...)
 	}
 	if wantFixAll {
 		if edits := safeEdits(cr.result.Diagnostics); len(edits) > 0 {
@@ -75,6 +69,34 @@ func (s *Server) codeAction(req *jsonrpc2.Request) (any, error) {
 		}
 	}
 	return actions, nil
+}
+
+// disableActions are "disable on this line" (a directive above the
+// statement at 0-based line; -1 when unknown) and "in this file". quirk's
+// checks get quirk's directive, with the reason it asks for; real
+// ShellCheck's findings (quirk.withShellcheck) get ShellCheck's own.
+func disableActions(cr *checkResult, uri, code string, line int, ld Diagnostic) []CodeAction {
+	lineDirective := "# quirk disable=" + code + " -- " + reasonPlaceholder
+	fileDirective := "# quirk disable-file=" + code + " -- " + reasonPlaceholder
+	name := code
+	if strings.HasPrefix(code, "SC") {
+		// Before the first command, ShellCheck reads a directive as
+		// file-wide; elsewhere it covers the next command.
+		lineDirective = "# shellcheck disable=" + code
+		fileDirective = lineDirective
+		name = "ShellCheck " + code
+	}
+	var out []CodeAction
+	if line >= 0 {
+		out = append(out, CodeAction{
+			Title: fmt.Sprintf("Disable %s on this line", name), Kind: KindQuickFix, Diagnostics: []Diagnostic{ld},
+			Edit: &WorkspaceEdit{Changes: map[string][]TextEdit{uri: {cr.insertLine(line, indentOf(cr, line)+lineDirective)}}},
+		})
+	}
+	return append(out, CodeAction{
+		Title: fmt.Sprintf("Disable %s in this file", name), Kind: KindQuickFix, Diagnostics: []Diagnostic{ld},
+		Edit: &WorkspaceEdit{Changes: map[string][]TextEdit{uri: {cr.insertLine(fileDirectiveLine(cr.text), fileDirective)}}},
+	})
 }
 
 // kindWanted applies the client's "only" filter: a kind matches a

@@ -28,6 +28,9 @@ type Settings struct {
 	RealShells *bool `json:"realShells,omitempty"`
 	// DebounceMs is how long edits must pause before a re-check.
 	DebounceMs *int `json:"debounceMs,omitempty"`
+	// WithShellcheck also runs the real ShellCheck and merges its
+	// findings (the CLI's --with-shellcheck).
+	WithShellcheck *bool `json:"withShellcheck,omitempty"`
 	// IgnoreRC ignores .quirkrc files (the CLI's --norc).
 	IgnoreRC bool `json:"norc,omitempty"`
 }
@@ -78,11 +81,16 @@ func (s Settings) over(base Settings) Settings {
 	if s.DebounceMs == nil {
 		s.DebounceMs = base.DebounceMs
 	}
+	if s.WithShellcheck == nil {
+		s.WithShellcheck = base.WithShellcheck
+	}
 	s.IgnoreRC = s.IgnoreRC || base.IgnoreRC
 	return s
 }
 
 func (s Settings) realShells() bool { return s.RealShells != nil && *s.RealShells }
+
+func (s Settings) withShellcheck() bool { return s.WithShellcheck != nil && *s.WithShellcheck }
 
 // defaultDebounce is short: quirk checks in-process in milliseconds, so
 // the pause only has to outlast a burst of typing.

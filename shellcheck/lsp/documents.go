@@ -1,14 +1,17 @@
 package lsp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/quirkcheck/quirk/shellcheck"
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
+	"github.com/quirkcheck/quirk/shellcheck/withshellcheck"
 	"github.com/sourcegraph/jsonrpc2"
 )
 
@@ -251,6 +254,16 @@ func (s *Server) check(uri string, gen uint64, version int, text string) *checkR
 		cr.diags = append(cr.diags, inputDiagnostic(cr.lines, ie, enc))
 		return cr
 	}
+	if settings.withShellcheck() {
+		// ShellCheck runs as a process; the debounce keeps it to one run
+		// per pause in typing, and a stuck one cannot hold the session.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := withshellcheck.Runner{}.Merge(ctx, res)
+		cancel()
+		if err != nil {
+			cr.diags = append(cr.diags, Diagnostic{Range: Range{}, Severity: SeverityWarning, Source: "quirk", Message: "quirk.withShellcheck: " + err.Error()})
+		}
+	}
 	cr.result = res
 	for _, d := range res.Diagnostics {
 		cr.diags = append(cr.diags, toLSP(cr.lines, d, enc))
@@ -276,14 +289,23 @@ func toLSP(l *lines, d analysis.Diagnostic, enc Encoding) Diagnostic {
 		Range:           l.rangeOf(start, end, enc),
 		Severity:        severity(d.Severity),
 		Code:            d.Code(),
-		CodeDescription: &CodeDescription{Href: analysis.DocURL(d.Code())},
-		Source:          "quirk",
+		CodeDescription: &CodeDescription{Href: cmp.Or(d.Analyzer.URL, analysis.DocURL(d.Code()))},
+		Source:          source(d),
 		Message:         d.Message,
 	}
 	if d.Code() == shellcheck.UnusedDirective.ID {
 		out.Tags = []int{DiagnosticTagUnnecessary}
 	}
 	return out
+}
+
+// source is "quirk", or "shellcheck" for real ShellCheck's findings
+// (quirk.withShellcheck), so editors can tell the two apart.
+func source(d analysis.Diagnostic) string {
+	if strings.HasPrefix(d.Code(), "SC") {
+		return "shellcheck"
+	}
+	return "quirk"
 }
 
 func severity(s analysis.Severity) DiagnosticSeverity {

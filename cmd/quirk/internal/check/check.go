@@ -22,6 +22,7 @@ import (
 	"github.com/quirkcheck/quirk/shellcheck/analysis"
 	"github.com/quirkcheck/quirk/shellcheck/confirm"
 	"github.com/quirkcheck/quirk/shellcheck/format"
+	"github.com/quirkcheck/quirk/shellcheck/withshellcheck"
 )
 
 // Command is "quirk check".
@@ -72,6 +73,7 @@ type checkFlags struct {
 	color                               colorFlag
 	externalSources, checkSourced       bool
 	norc, confirm, version, listChecks  bool
+	withShellCheck                      bool
 	listOptional                        bool
 	rcfile, extendedAnalysis            string
 	wikiLinks, jobs                     int
@@ -121,6 +123,7 @@ func newFlagSet() (*flag.FlagSet, *checkFlags) {
 	fs.StringVar(&f.rcfile, "rcfile", "", "read ShellCheck directives (disable=, shell=) from this `file`, as ShellCheck's --rcfile; .quirkrc files still apply")
 	fs.StringVar(&f.extendedAnalysis, "extended-analysis", "", "accepted for ShellCheck compatibility")
 	fs.BoolVar(&f.norc, "norc", false, "ignore .quirkrc files")
+	fs.BoolVar(&f.withShellCheck, "with-shellcheck", false, "also run the real ShellCheck (when installed) and merge its findings, with its SC codes; a ShellCheck finding that repeats a quirk one is shown once, naming both codes")
 	fs.StringVar(&f.targetBash, "target-bash", "", "oldest bash `version` the scripts must run on, e.g. 3.2 (enables QK5010)")
 	fs.BoolVar(&f.confirm, "confirm", false, "prove each finding by running its expression in real bash; drop findings the shell does not confirm")
 	fs.BoolVar(&f.listChecks, "list-checks", false, "list the checks and exit")
@@ -210,6 +213,15 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 	}
 
 	tuneGC()
+	var withSC *withshellcheck.Runner
+	if f.withShellCheck {
+		withSC = &withshellcheck.Runner{}
+		if _, err := withSC.Available(); err != nil {
+			// Not fatal: an editor may pass the flag on every machine.
+			inv.Errorf("--with-shellcheck: %v; showing quirk's findings only", err)
+			withSC = nil
+		}
+	}
 	results := make([]*shellcheck.Result, len(jobs))
 	errs := make([]error, len(jobs))
 	loader := &shellcheck.ConfigLoader{}
@@ -224,6 +236,11 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 					return
 				}
 				results[i], errs[i] = checkOne(ctx, jobs[i], stdin, loader, f, opts)
+				if errs[i] == nil && withSC != nil {
+					if err := withSC.Merge(ctx, results[i]); err != nil {
+						fail(jobs[i], fmt.Sprintf("%s: --with-shellcheck: %v", jobs[i], err))
+					}
+				}
 				progress.tick()
 			}
 		})

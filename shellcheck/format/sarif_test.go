@@ -233,7 +233,11 @@ func TestWithShellCheckFormats(t *testing.T) {
 	out := write(t, "sarif", res)
 	var doc struct {
 		Runs []struct {
-			Tool    struct{ Driver struct{ Rules []struct{ ID, HelpURI string } } }
+			Tool struct {
+				Driver struct {
+					Rules []struct{ ID, HelpURI string }
+				}
+			}
 			Results []struct {
 				RuleID    string
 				RuleIndex int

@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // bigScript is a plausible n-line bash script: functions, loops and case
@@ -117,6 +119,18 @@ func BenchmarkCheck5000Lines(b *testing.B) {
 		cr := s.check(uri, 1, 1, src)
 		if len(cr.diags) == 0 {
 			b.Fatal("no diagnostics")
+		}
+	}
+}
+
+// BenchmarkParse5000Lines is the floor: mvdan.cc/sh parsing the same script,
+// nothing else. On a loaded machine the ratio of the two benchmarks above
+// to this one is steadier than their times.
+func BenchmarkParse5000Lines(b *testing.B) {
+	src := bigScript(5000)
+	for b.Loop() {
+		if _, err := syntax.NewParser(syntax.KeepComments(true)).Parse(strings.NewReader(src), "t.sh"); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -43,7 +43,13 @@ var Unlimited = Size{Bytes: ^uint64(0)}
 type Config struct {
 	Store string
 	// Compress selects zstd (true) or sparse raw files (false).
-	Compress bool
+	// CompressAfter ("Compress = after") streams raw sparse, releases the
+	// crasher, commits the raw core, and only then compresses it (at a
+	// better level than the streaming encoder's): the crasher waits for
+	// the disk alone, and a handler that dies while compressing leaves
+	// the raw core, complete and on record.
+	Compress      bool
+	CompressAfter bool
 	// ProcessSizeMax: cores larger than this are not stored, only described.
 	ProcessSizeMax Size
 	// ExternalSizeMax: the most a stored core file may take on disk.
@@ -182,7 +188,12 @@ func ParseConfig(r io.Reader) (Config, error) {
 			}
 			c.Store = value
 		case "compress":
-			c.Compress, err = parseBool(value)
+			c.CompressAfter = strings.EqualFold(value, "after")
+			if c.CompressAfter {
+				c.Compress = true
+			} else {
+				c.Compress, err = parseBool(value)
+			}
 		case "processsizemax":
 			c.ProcessSizeMax, err = parseSize(value, false)
 		case "externalsizemax":

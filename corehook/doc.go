@@ -23,25 +23,35 @@
 //     positional arguments (taken from the end, so crasher-chosen strings
 //     never become options), calls Handle, logs one line.
 //   - context_linux.go, the crasher context: /proc/<pid> opened as a
-//     directory fd and trusted only when the pidfd (or core_pipe_limit)
-//     proves it is the crasher's; nothing else from /proc is believed.
+//     directory fd and verified only when the pidfd proves it is the
+//     crasher's; without a pidfd its values are kept but marked unverified.
 //   - compat_linux.go, the compat copy: the previous file pattern written
 //     with the kernel's own rules, as the crasher's fsuid (the only files
 //     opened on the crasher's behalf), or the previous pipe helper fed the
 //     same stream.
 //   - stream.go and submit_linux.go, submit: Handle's phases; one pass over
 //     the stream into a sparse raw or zstd file, notes and build-ids parsed
-//     on the way, stdin closed right after the last byte; then the core is
-//     committed and its sidecar written.
-//   - access_linux.go, who may read a core: root only unless the dump mode,
-//     ids and AT_SECURE all say the crashing uid held no more privilege.
-//   - vacuum.go: MaxUse, KeepFree and MaxUsePerUID, applied after every
-//     crash and by "quirk corehook gc".
+//     on the way, stdin closed right after the last byte (or at the
+//     per-dump budget); then the core is committed and its sidecar written
+//     ("Compress = after": raw first, compressed once the crasher is gone).
+//   - access_linux.go, who may read a core: always root's files; the
+//     crashing uid gets a read-only ACL entry unless the dump mode, ids or
+//     AT_SECURE say the process held more privilege.
+//   - vacuum.go, every quota decision: Store.admit while a core streams in
+//     (sidecar space reserved first, MaxUse as a budget, KeepFree evicting
+//     older crashes), Store.GC after it and for "quirk corehook gc", and
+//     the stale temporaries of dead writers.
+//
+// Every crash leaves a record: a core and its sidecar, a sidecar saying
+// why the core was dropped or truncated, a dropped.log line, or at least
+// the log line.
 //
 // # The store
 //
 // Store owns the on-disk layout (cores, JSON sidecars, state.json,
-// dropped.log) and the one atomic writer every replaced file goes through.
-// List, Find, Dump and GC are what the coredumpctl-like verbs use; the
+// dropped.log) and the one atomic writer every replaced file goes through
+// (create, then commit: a flocked temporary renamed into place);
+// coreident_linux.go checks that a stored core is still the committed file
+// before dump or debug open it. List, Find, Dump and GC are what the coredumpctl-like verbs use; the
 // command line itself ("quirk corehook …") is cmd/quirk/internal/corehook.
 package corehook

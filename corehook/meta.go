@@ -72,6 +72,7 @@ type Meta struct {
 	Previous     string `json:"previous,omitempty"` // where the previous pattern's copy went, or why not
 	ReleaseMs    int64  `json:"release_ms"`         // last byte to stdin closed
 	HandleMs     int64  `json:"handle_ms"`
+	CompressMs   int64  `json:"compress_ms,omitempty"` // Compress = after: the step after the release
 	PeakRSSKB    int64  `json:"peak_rss_kb,omitempty"` // the handler's own peak
 	// Raw keeps the exact bytes of names that are not valid UTF-8: a
 	// JSON string cannot hold them (they would read back as U+FFFD, and

@@ -2,10 +2,14 @@ package corehook
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -299,4 +303,143 @@ func TestHandleSmallCases(t *testing.T) {
 	if e, err := Find(store, "4242"); err != nil || e.ID != second.ID {
 		t.Errorf("newest crash of pid 4242: %v %v, want %s", e, err, second.ID)
 	}
+}
+
+// Compress = after: the crasher is released once the raw sparse core is
+// read; the core is then compressed, and the sidecar names the zstd file.
+func TestCompressAfterRelease(t *testing.T) {
+	core := synthCore(t, 1000)
+	store := filepath.Join(t.TempDir(), "store")
+	m, err := handleIn(t, store, "Compress = after\nKeepFree = 0\nMaxUse = infinity\n", core)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Compression != "zstd" || !strings.HasSuffix(m.CorePath, ".core.zst") || m.CompressMs < 0 {
+		t.Fatalf("compression %q core %q", m.Compression, m.CorePath)
+	}
+	if _, err := os.Stat(filepath.Join(store, m.ID+".core")); err == nil {
+		t.Error("the raw core is still there")
+	}
+	side := readMeta(t, store, m.ID)
+	if side.CorePath != m.CorePath || side.Compression != "zstd" {
+		t.Fatalf("sidecar names %q (%s)", side.CorePath, side.Compression)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if err := Dump(&side, out); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, core) {
+		t.Fatal("the compressed core differs from the stream")
+	}
+	checkUserReadable(t, m.CorePath, 1000)
+	noTemps(t, store)
+}
+
+// A handler killed while it compresses after the release loses nothing:
+// the sidecar still names the complete raw core, and gc later removes the
+// half-written zstd file of the dead writer.
+func TestCompressAfterReleaseSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds quirk and streams 512 MiB")
+	}
+	dir := t.TempDir()
+	quirk := filepath.Join(dir, "quirk")
+	build := exec.Command("go", "build", "-o", quirk, "./cmd/quirk")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	corePath := filepath.Join(dir, "core")
+	f, err := os.Create(corePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rnd := rand.New(rand.NewPCG(5, 6))
+	_, err = synthcore.Write(f, synthcore.Spec{
+		PID: 7, UID: uint32(os.Getuid()), Signal: 11, Comm: "big", ExePath: "/usr/bin/big",
+		Mappings: []synthcore.Mapping{{Size: 512 << 20, Fill: func(w io.Writer) error {
+			p := make([]byte, 1<<20)
+			for range 512 {
+				for i := 0; i < len(p); i += 8 {
+					v := rnd.Uint64()
+					for k := range 8 {
+						p[i+k] = byte(v >> (8 * k))
+					}
+				}
+				if _, err := w.Write(p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}}},
+	})
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(dir, "store")
+	conf := filepath.Join(dir, "conf")
+	os.WriteFile(conf, []byte("Compress = after\nKeepFree = 0\nMaxUse = infinity\nLog = "+filepath.Join(dir, "log")+"\n"), 0o644)
+	in, err := os.Open(corePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	pid := strconv.Itoa(os.Getpid())
+	uid := strconv.Itoa(os.Getuid())
+	cmd := exec.Command(quirk, "corehook", "handle", "-c", conf, "-s", store,
+		pid, pid, pid, pid, uid, uid, "11", strconv.FormatInt(time.Now().Unix(), 10), "18446744073709551615", "1", "0", "-", "box", "big")
+	cmd.Stdin = in
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The raw sidecar appears once the stream is read; kill then.
+	var side Meta
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		es, _ := List(store)
+		if len(es) == 1 {
+			side = es[0].Meta
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no sidecar")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	es, _ := List(store)
+	if len(es) != 1 {
+		t.Fatalf("%d crashes after the kill", len(es))
+	}
+	side = es[0].Meta
+	if side.Compression != "none" {
+		t.Skipf("compression finished before the kill (%d ms); nothing to test on this machine", side.CompressMs)
+	}
+	out := filepath.Join(dir, "out")
+	if err := Dump(&side, out); err != nil {
+		t.Fatalf("the raw core after the kill: %v", err)
+	}
+	if a, b := fileSum(t, out), fileSum(t, corePath); a != b {
+		t.Fatal("the raw core after the kill differs from the stream")
+	}
+	os.Remove(out)
+	dropped, err := OpenStore(store).removeStaleTemps(0)
+	if err != nil || len(dropped) != 1 || !strings.Contains(dropped[0].ID, ".core.zst") {
+		t.Fatalf("stale zstd file: %+v %v", dropped, err)
+	}
+}
+
+func fileSum(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	io.Copy(h, f)
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -56,7 +56,7 @@ int main(void) {
 __attribute__((noinline)) void evil_crash(void) { *(volatile int *)0 = 0; }
 int main(void) { prctl(PR_SET_NAME, "-s /tmp/e --x"); evil_crash(); return 0; }
 `,
-	// The zero bomb (facts §11): 4 GiB of untouched mapping arrive through
+	// The zero bomb: 4 GiB of untouched mapping arrive through
 	// the pipe as literal zeros from a process with a few KiB of RSS.
 	"zerobomb": `#include <sys/mman.h>
 #include <stdlib.h>

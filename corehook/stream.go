@@ -129,7 +129,8 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 func newZstdFile(f *os.File) (*zstdFile, error) {
 	cw := &countingWriter{w: f}
 	// One encoder goroutine measured faster than two on 2 vCPUs for
-	// core-like data (facts §11), and it leaves a CPU to the system.
+	// core-like data (README, corehook's zstd measurements), and it leaves
+	// a CPU to the system.
 	enc, err := zstd.NewWriter(cw,
 		zstd.WithEncoderLevel(zstd.SpeedFastest),
 		zstd.WithEncoderConcurrency(1),

@@ -19,7 +19,7 @@ var (
 	failed   []string
 )
 
-// confirmTable is measured behaviour (facts/positional.md §4.1 and §5):
+// confirmTable is measured behaviour (docs/positional.md):
 // every row runs through real bash, which must give bash; and through the
 // mvdan engine, which must agree with bash unless mvdanDiverges names the
 // known divergence, in which case it must still differ (so a fixed upstream
@@ -110,7 +110,7 @@ func TestConfirmBashAndMvdan(t *testing.T) {
 	}
 }
 
-// TestShellsDiffer pins rows of facts/positional.md §2 in every shell, so
+// TestShellsDiffer pins rows of docs/positional.md ("Across shells") in every shell, so
 // each real engine is exercised through the batch (dash's fatal errors,
 // mksh's print-based emitter, zsh's emulate sh, BusyBox ash, ksh93).
 func TestShellsDiffer(t *testing.T) {

@@ -160,7 +160,7 @@ var (
 	ErrSandboxIncomplete = errors.New("sandbox incomplete")
 )
 
-// FieldString renders fields the way the facts sheets do: "<a><b c>", and
+// FieldString renders fields the way docs/positional.md does: "<a><b c>", and
 // "(no fields)" or "(error)" where there is nothing to show.
 func FieldString(r Result) string {
 	switch {

@@ -17,8 +17,8 @@ func kinds(fs []Finding) []string {
 	return out
 }
 
-// TestAnalyzeRules covers the classification table of the facts sheet
-// (§4.1) on socket lists a kernel can produce, including ones this machine
+// TestAnalyzeRules covers analyzePort's classification (which sharing of a
+// port is a takeover, on each OS) on socket lists a kernel can produce, including ones this machine
 // cannot (Windows, where owners are processes).
 func TestAnalyzeRules(t *testing.T) {
 	v6only := func(s Socket) Socket { b := true; s.V6Only = &b; return s }

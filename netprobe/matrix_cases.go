@@ -25,7 +25,7 @@ func udpSocket(addr string, o sockOpts) side { return side{Proto: "udp", Addr: a
 func asNobody(s side) side { s.Other = true; return s }
 
 // matrixCases returns the cases that apply to this system. The documented
-// columns come from the facts sheet's sources: socket(7) and the kernel
+// columns come from these sources: socket(7) and the kernel
 // sources for Linux, the BSD/xnu in_pcb.c sources and Stack Overflow's
 // canonical answer for BSD, and Microsoft's "Using SO_REUSEADDR and
 // SO_EXCLUSIVEADDRUSE" for Windows.

@@ -27,7 +27,7 @@ func findRow(t *testing.T, rows []Row, group, caseSubstr string) Row {
 
 // TestMatrixAsRoot runs the whole matrix in its private namespace and holds
 // the kernel to the Linux column, which was written from socket(7), the
-// kernel sources and the measurements in the facts sheet.
+// kernel sources and earlier measurements on Linux 6.18.
 func TestMatrixAsRoot(t *testing.T) {
 	requireRoot(t)
 	rep, err := Matrix(context.Background())

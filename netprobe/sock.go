@@ -47,7 +47,7 @@ type probeSocket struct {
 // errNoOtherUser is returned when a socket cannot be created for another uid.
 var errNoOtherUser = errors.New("creating a socket for another uid needs Linux and root")
 
-// nobodyUID is the uid the cross-user probes use, as in the facts sheet.
+// nobodyUID is the uid the cross-user probes use (nobody).
 const nobodyUID = 65534
 
 // errNotIsolated means no private network namespace could be made (not

@@ -7,7 +7,7 @@ import (
 )
 
 // The wire layout, byte for byte, as a 6.18 kernel sent and accepted it
-// (shared/facts/corehook-socket.md, "Confirmed by probing").
+// (docs/coredump-socket.md).
 func TestLayout(t *testing.T) {
 	req := Request{Size: 16, SizeAck: 16, Mask: 0xf}
 	want := []byte{16, 0, 0, 0, 16, 0, 0, 0, 0xf, 0, 0, 0, 0, 0, 0, 0}

@@ -7,7 +7,7 @@ import (
 )
 
 // positionalFiles is the positional-parameter and IFS part of the Oils
-// corpus (facts/positional.md §6).
+// corpus (docs/positional.md, "The Oils spec corpus").
 var positionalFiles = []string{
 	"var-op-slice", "word-split", "var-op-test", "array-sparse", "builtin-misc", "builtin-special",
 	"vars-special", "var-num", "builtin-set", "toysh-posix", "var-sub-quote", "var-op-strip",

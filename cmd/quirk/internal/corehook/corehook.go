@@ -57,7 +57,7 @@ var Command = &base.Command{
 }
 
 func init() {
-	longUsage += "\n" + base.ExitStatusHelp("status: the saved values were changed since install")
+	longUsage += "\n" + base.ExitStatusHelp("status: a problem (values changed since install, a dead server, …); list: no crash matched; upload: cores still queued")
 }
 
 // Main runs "quirk corehook" with inv.Args (after "corehook").

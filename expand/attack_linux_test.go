@@ -21,6 +21,7 @@ import (
 
 	"github.com/quirkcheck/quirk/expand"
 	"github.com/quirkcheck/quirk/expand/spec"
+	"github.com/quirkcheck/quirk/expand/testenv"
 )
 
 // The attack suite: hostile words, scripts and spec files try to reach
@@ -40,17 +41,14 @@ import (
 // layer fails instead of skipping.
 
 func requireStrict() bool {
-	return os.Getenv("CI") == "true" || os.Getenv("QUIRK_REQUIRE_ROOT") == "1" || os.Getenv("QUIRK_REQUIRE_SHELLS") == "1"
+	return testenv.Required(testenv.Root) || testenv.Required(testenv.Shells)
 }
 
 const attackNetnsEnv = "QUIRK_ATTACK_IN_NETNS"
 
 func TestAttackSuite(t *testing.T) {
 	if os.Geteuid() != 0 {
-		if requireStrict() {
-			t.Fatal("the attack suite needs root (CI runs as root)")
-		}
-		t.Skip("skipping: the attack suite needs root (set QUIRK_REQUIRE_ROOT=1 to fail instead)")
+		testenv.Unmet(t, testenv.Root, "the attack suite needs root")
 	}
 	if os.Getenv(attackNetnsEnv) == "" {
 		reexecInNetns(t)
@@ -529,10 +527,7 @@ for n in 1 2 3 4; do wait -n; echo "status $?"; done`
 // create a file outside, which must not appear. The log says which ran.
 func TestRefusalIsAdvisory(t *testing.T) {
 	if os.Geteuid() != 0 {
-		if requireStrict() {
-			t.Fatal("needs root (CI runs as root)")
-		}
-		t.Skip("skipping: needs root (set QUIRK_REQUIRE_ROOT=1 to fail instead)")
+		testenv.Unmet(t, testenv.Root, "the sandbox drops to uid 65534 only from root")
 	}
 	out, err := os.MkdirTemp("/tmp", "quirk-advisory-")
 	if err != nil {

@@ -49,10 +49,14 @@ each engine's fields as <field>. With --script, runs the whole file and
 compares stdout and exit status. With --spec, runs Oils-format spec files
 (a file or a directory of *.test.sh) and judges each case.
 
-Shells run sandboxed: empty environment, PATH limited to helpers, a fresh
-temporary directory, resource limits, an unprivileged user and Landlock and
-namespaces where the machine allows. Words that run commands ($(...),
-backquotes, <(...)) are refused unless --allow-exec is given.
+Every engine, mvdan included, runs in the same sandbox: bubblewrap
+namespaces over a minimal read-only root, a seccomp filter, Landlock
+scopes, one cgroup capping memory and processes, uid 65534 as root, an
+empty environment and a fresh directory. --require-sandbox (default under
+CI=true) refuses to run when the machine lacks a layer. Words that plainly
+run commands ($(...), backquotes, <(...), eval) are refused unless
+--allow-exec is given; that refusal is advisory, the sandbox is the
+guarantee.
 
 `
 

@@ -32,6 +32,8 @@ type client struct {
 	nextID int
 	// config answers workspace/configuration; nil answers [null].
 	config func() any
+	// serverRequests are the requests the server sent, answered with null.
+	serverRequests []map[string]any
 	// pending holds notifications read while waiting for something else.
 	pending []map[string]any
 	// transcript is what the test chose to record, for the golden file.
@@ -128,6 +130,13 @@ func (c *client) next() map[string]any {
 					answer = []any{c.config()}
 				}
 				c.write(map[string]any{"id": m["id"], "result": answer})
+				continue
+			}
+			if m["method"] != nil && m["id"] != nil {
+				// Any other request from the server (client/registerCapability):
+				// accept it, and keep it for tests that look.
+				c.write(map[string]any{"id": m["id"], "result": nil})
+				c.serverRequests = append(c.serverRequests, m)
 				continue
 			}
 			return m

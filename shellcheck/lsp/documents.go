@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -91,6 +92,11 @@ func (s *Server) didSave(req *jsonrpc2.Request) error {
 	var p DidSaveTextDocumentParams
 	if err := decode(req, &p); err != nil {
 		return err
+	}
+	if filepath.Base(filePath(p.TextDocument.URI)) == shellcheck.ConfigName {
+		// A .quirkrc edited in the editor itself (no file watcher needed).
+		s.recheckAll()
+		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"github.com/quirkcheck/quirk/shellcheck"
 	"github.com/quirkcheck/quirk/shellcheck/lsp/evidence"
 )
@@ -42,6 +43,10 @@ func hoverAt(c *client, p Position) string {
 // TestHoverEvidence runs the finding's expression in real bash on hover,
 // once per snippet, and never while typing.
 func TestHoverEvidence(t *testing.T) {
+	testenv.NeedTool(t, "bash")
+	if ok, why := (evidence.Sandbox{}).Ready(context.Background()); !ok {
+		testenv.Unmet(t, testenv.Root, "the sandbox is not complete here: %s", why)
+	}
 	sb := &countingSandbox{}
 	c := startServer(t, Options{Evidence: sb})
 	c.initialize(utf8Caps(), map[string]any{"realShells": true, "debounceMs": 0})

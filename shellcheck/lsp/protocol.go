@@ -58,7 +58,10 @@ type ClientCapabilities struct {
 		PositionEncodings []string `json:"positionEncodings,omitempty"`
 	} `json:"general,omitempty"`
 	Workspace *struct {
-		Configuration bool `json:"configuration,omitempty"`
+		Configuration         bool `json:"configuration,omitempty"`
+		DidChangeWatchedFiles *struct {
+			DynamicRegistration bool `json:"dynamicRegistration,omitempty"`
+		} `json:"didChangeWatchedFiles,omitempty"`
 	} `json:"workspace,omitempty"`
 }
 
@@ -209,6 +212,20 @@ type ConfigurationItem struct {
 
 type DidChangeConfigurationParams struct {
 	Settings json.RawMessage `json:"settings"`
+}
+
+type RegistrationParams struct {
+	Registrations []Registration `json:"registrations"`
+}
+
+type Registration struct {
+	ID              string `json:"id"`
+	Method          string `json:"method"`
+	RegisterOptions any    `json:"registerOptions,omitempty"`
+}
+
+type FileSystemWatcher struct {
+	GlobPattern string `json:"globPattern"`
 }
 
 type CancelParams struct {

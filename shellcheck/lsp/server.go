@@ -59,6 +59,7 @@ type Server struct {
 	exitCode     int
 	enc          Encoding
 	clientConfig bool // the client answers workspace/configuration
+	clientWatch  bool // the client can watch files for us (.quirkrc)
 	initSettings Settings
 	wsSettings   Settings
 	configReady  chan struct{} // closed when the first configuration is in
@@ -142,6 +143,9 @@ func (s *Server) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 		result, err = s.initialize(req)
 	case "initialized":
 		s.fetchConfiguration(ctx)
+		s.watchQuirkrc(ctx)
+	case "workspace/didChangeWatchedFiles":
+		s.recheckAll() // a .quirkrc changed: every open script may be affected
 	case "shutdown":
 		s.mu.Lock()
 		s.shuttingDown = true
@@ -260,7 +264,10 @@ func (s *Server) initialize(req *jsonrpc2.Request) (any, error) {
 	s.initialized = true
 	s.enc = negotiate(offered)
 	s.initSettings = init
-	s.clientConfig = p.Capabilities.Workspace != nil && p.Capabilities.Workspace.Configuration
+	if ws := p.Capabilities.Workspace; ws != nil {
+		s.clientConfig = ws.Configuration
+		s.clientWatch = ws.DidChangeWatchedFiles != nil && ws.DidChangeWatchedFiles.DynamicRegistration
+	}
 	enc := s.enc
 	s.mu.Unlock()
 	return InitializeResult{
@@ -306,6 +313,28 @@ func (s *Server) fetchConfiguration(ctx context.Context) {
 		s.wsSettings = ws
 		s.mu.Unlock()
 		s.recheckAll()
+	})
+}
+
+// watchQuirkrc asks the client to report changes of .quirkrc files, so
+// that editing one re-checks the open scripts.
+func (s *Server) watchQuirkrc(ctx context.Context) {
+	s.mu.Lock()
+	supported := s.clientWatch
+	s.mu.Unlock()
+	if !supported {
+		return
+	}
+	s.bg.Go(func() {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		params := RegistrationParams{Registrations: []Registration{{
+			ID: "quirkrc", Method: "workspace/didChangeWatchedFiles",
+			RegisterOptions: map[string]any{"watchers": []FileSystemWatcher{{GlobPattern: "**/" + shellcheck.ConfigName}}},
+		}}}
+		if err := s.conn.Call(ctx, "client/registerCapability", params, nil); err != nil {
+			s.logMessage(ctx, "watching .quirkrc files: "+err.Error())
+		}
 	})
 }
 

@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -345,6 +346,51 @@ func TestCloseClearsDiagnostics(t *testing.T) {
 			}
 			break
 		}
+	}
+	c.shutdown()
+}
+
+// TestQuirkrcChange: the server asks to watch .quirkrc files, and a change
+// reported by the client re-checks open scripts with the new settings.
+func TestQuirkrcChange(t *testing.T) {
+	dir := t.TempDir()
+	rc := filepath.Join(dir, ".quirkrc")
+	fileURI := "file://" + filepath.ToSlash(filepath.Join(dir, "t.sh"))
+	c := startServer(t, Options{})
+	c.initialize(map[string]any{"workspace": map[string]any{"didChangeWatchedFiles": map[string]any{"dynamicRegistration": true}}}, nil)
+	c.open(fileURI, "#!/bin/bash\necho \"${@:0}\"\n", 1)
+	if got := codes(c.diagnostics(fileURI, 1).Diagnostics); !slices.Equal(got, []string{"QK5001"}) {
+		t.Fatalf("before: %v", got)
+	}
+	if err := os.WriteFile(rc, []byte("exclude = QK5001\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.notify("workspace/didChangeWatchedFiles", map[string]any{"changes": []any{map[string]any{"uri": "file://" + rc, "type": 1}}})
+	if got := codes(c.diagnostics(fileURI, 1).Diagnostics); len(got) != 0 {
+		t.Errorf("after .quirkrc excluded QK5001: %v", got)
+	}
+	// Saving a .quirkrc in the editor does the same.
+	if err := os.WriteFile(rc, []byte("severity = error\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": "file://" + rc}})
+	if got := codes(c.diagnostics(fileURI, 1).Diagnostics); len(got) != 0 {
+		t.Errorf("after severity = error: %v (QK5001 is a warning)", got)
+	}
+	if err := os.WriteFile(rc, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": "file://" + rc}})
+	if got := codes(c.diagnostics(fileURI, 1).Diagnostics); !slices.Equal(got, []string{"QK5001"}) {
+		t.Errorf("after emptying .quirkrc: %v", got)
+	}
+	// Checked last: the registration is sent from its own goroutine.
+	var registered bool
+	for _, r := range c.serverRequests {
+		registered = registered || r["method"] == "client/registerCapability" && strings.Contains(fmt.Sprint(r["params"]), "**/.quirkrc")
+	}
+	if !registered {
+		t.Errorf("no client/registerCapability for **/.quirkrc: %v", c.serverRequests)
 	}
 	c.shutdown()
 }

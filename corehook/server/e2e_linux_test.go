@@ -250,6 +250,34 @@ func TestEndToEndSocket(t *testing.T) {
 		t.Errorf("impostor not refused; log:\n%s", e.logText())
 	}
 
+	// A storm of 24 simultaneous crashes: 4 stream at once, the others wait
+	// for a slot (the kernel holds them), and every one is stored whole.
+	type crashed struct {
+		pid    int
+		dumped bool
+	}
+	results := make(chan crashed, 24)
+	var wg sync.WaitGroup
+	for range 24 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pid, dumped := e.crash()
+			results <- crashed{pid, dumped}
+		}()
+	}
+	wg.Wait()
+	close(results)
+	for r := range results {
+		if !r.dumped {
+			t.Errorf("storm: pid %d not dumped", r.pid)
+			continue
+		}
+		if m := e.waitMeta(r.pid); m.Truncated || m.CorePath == "" || m.Signal != 11 {
+			t.Errorf("storm: pid %d stored as %+v", r.pid, m)
+		}
+	}
+
 	// The server dies: status says so, and uninstall still restores.
 	if _, err := corehook.Install(corehook.InstallOptions{ProcRoot: "/proc", Store: e.store, Config: e.conf, Mode: corehook.ModeSocket, Socket: e.sock}); err != nil {
 		t.Fatal(err)

@@ -219,6 +219,10 @@ func (s *Server) ServeConn(c *net.UnixConn) {
 			s.o.Log(who + ": dropped (" + why + ")")
 			return
 		}
+		ha := corehook.HandleArgs{Config: s.o.Config, Store: s.o.Store, Crash: crash, HavePidfd: true, RawLimit: rawLimit}
+		if _, err := corehook.RecordRejected(corehook.HandleEnv{ProcRoot: s.o.ProcRoot, Pidfd: peer.Pidfd}, ha, why); err != nil {
+			s.o.Log(who + ": recording the rejected crash: " + err.Error())
+		}
 		step()
 		_, err := coresock.SendAck(c, req, coresock.FlagReject)
 		if err == nil {

@@ -177,6 +177,16 @@ func TestServeBudgetRejects(t *testing.T) {
 	if !strings.Contains(r.log(), "rejected (budget") {
 		t.Errorf("log:\n%s", r.log())
 	}
+	// The rejected crash is still on record, without a core.
+	rejected := 0
+	for _, e := range r.stored() {
+		if e.CorePath == "" && strings.HasPrefix(e.Dropped, "rejected: budget") && e.RootOnly {
+			rejected++
+		}
+	}
+	if rejected != 1 {
+		t.Errorf("%d rejected crashes on record, want 1", rejected)
+	}
 }
 
 func TestServeAllSlotsBusyRejects(t *testing.T) {

@@ -2,6 +2,8 @@
 
 package corehook
 
+import "time"
+
 // RecordRejected writes a sidecar for a crash whose core was refused (a
 // socket server's REJECT when its budget is spent), so list and info still
 // say what crashed and why nothing was kept. It reads /proc like Handle;
@@ -17,11 +19,15 @@ func RecordRejected(env HandleEnv, ha HandleArgs, why string) (*Meta, error) {
 	if pi.dir != nil {
 		defer pi.dir.Close()
 	}
-	m := newMeta(env, ha, pi, cfgErr)
+	start := time.Now()
+	if env.Now != nil {
+		start = env.Now()
+	}
+	m := newMeta(env, ha, pi, cfgErr, start)
 	m.Dropped = "rejected: " + why
 	m.RootOnly, m.RootOnlyWhy = true, "no core to check"
 	if err := store.Ensure(); err != nil {
 		return m, err
 	}
-	return m, store.writeSidecar(m, cfg.Sync, nil)
+	return m, store.writeSidecar(m, cfg.Sync, nil, nil)
 }

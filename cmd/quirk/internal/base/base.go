@@ -105,3 +105,9 @@ func ExitStatusHelp(findings string) string {
 		"  3  bad command line (unknown flag or verb, missing or extra operand)\n" +
 		"  4  bad option value\n"
 }
+
+// WriteJSONLine writes v as compact JSON on one line, for a --json=short
+// and for streams of records.
+func WriteJSONLine(w io.Writer, v any) error {
+	return json.NewEncoder(w).Encode(v)
+}

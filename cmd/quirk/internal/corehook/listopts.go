@@ -1,7 +1,6 @@
 package corehook
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quirkcheck/quirk/cmd/quirk/internal/base"
 	"github.com/quirkcheck/quirk/corehook"
 )
 
@@ -35,19 +35,12 @@ func (j *jsonMode) Set(v string) error {
 
 func (j jsonMode) on() bool { return j != "" }
 
+// write uses base's JSON writers, so pretty is every other --json's style.
 func (j jsonMode) write(w io.Writer, v any) error {
-	var b []byte
-	var err error
 	if j == "short" {
-		b, err = json.Marshal(v)
-	} else {
-		b, err = json.MarshalIndent(v, "", "  ")
+		return base.WriteJSONLine(w, v)
 	}
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
+	return base.WriteJSON(w, v)
 }
 
 // queryOpts are list's selection flags, after coredumpctl.

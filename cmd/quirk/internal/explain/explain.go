@@ -36,6 +36,8 @@ func Main(_ context.Context, inv *base.Invocation) int {
 				fmt.Fprintf(fs.Output(), "  %s  %s\n", a.ID, strings.Join(a.ShellCheck, " "))
 			}
 		}
+		fmt.Fprintf(fs.Output(), "\n%s\nFlags:\n", base.ExitStatusHelp("(not used by explain)"))
+		fs.PrintDefaults()
 	}
 	asJSON := fs.Bool("json", false, "print the checks as JSON (all of them without CHECK)")
 	args, dashed, code, ok := inv.Parse(fs, inv.Args)

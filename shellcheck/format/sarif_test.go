@@ -230,6 +230,15 @@ func TestWithShellCheckFormats(t *testing.T) {
 	if gcc := string(write(t, "gcc", res)); !strings.Contains(gcc, "[SC2086]") || !strings.Contains(gcc, "SC2124") {
 		t.Errorf("gcc:\n%s", gcc)
 	}
+	if cs := string(write(t, "checkstyle", res)); !strings.Contains(cs, "source='ShellCheck.SC2086'") || !strings.Contains(cs, "source='quirk.QK5008'") {
+		t.Errorf("checkstyle:\n%s", cs)
+	}
+	if tty := string(write(t, "tty", res)); !strings.Contains(tty, "https://www.shellcheck.net/wiki/SC2086") {
+		t.Errorf("tty:\n%s", tty)
+	}
+	if diff := string(write(t, "diff", res)); !strings.Contains(diff, `+echo "$1"`) || !strings.Contains(diff, "+x=$*") {
+		t.Errorf("diff carries both tools' safe fixes:\n%s", diff)
+	}
 	out := write(t, "sarif", res)
 	var doc struct {
 		Runs []struct {

@@ -113,8 +113,12 @@ func writeCheckstyle(w io.Writer, results []*shellcheck.Result) error {
 			if d.Severity == analysis.Style {
 				sev = "info"
 			}
-			fmt.Fprintf(bw, "<error line='%d' column='%d' severity='%s' message='%s' source='quirk.%s' />\n",
-				p.Line, p.Col, sev, xmlAttr(message(d)), d.Code())
+			tool := "quirk"
+			if strings.HasPrefix(d.Code(), "SC") {
+				tool = "ShellCheck" // real ShellCheck's finding (--with-shellcheck), named as it names them
+			}
+			fmt.Fprintf(bw, "<error line='%d' column='%d' severity='%s' message='%s' source='%s.%s' />\n",
+				p.Line, p.Col, sev, xmlAttr(message(d)), tool, d.Code())
 		}
 		fmt.Fprintf(bw, "</file>\n")
 	}

@@ -122,7 +122,37 @@ func (ix *Index) noteDecl(d *syntax.DeclClause) {
 func (ix *Index) textGuard(pos syntax.Pos, w *syntax.Word, stack []syntax.Node) {
 	if n, ok := ix.positionalOrAlias(w); ok {
 		ix.CountChecks = append(ix.CountChecks, newCheck(int(pos.Offset()), stack, n))
+		return
 	}
+	// The old "x$2" = x idiom: $N inside a longer word is tested too.
+	if n := positionalIn(w); n > 0 {
+		ix.CountChecks = append(ix.CountChecks, newCheck(int(pos.Offset()), stack, n))
+	}
+}
+
+// positionalIn returns the highest N of a plain $N among a word's parts (in
+// double quotes or not), or 0.
+func positionalIn(w *syntax.Word) int {
+	best := 0
+	var look func(parts []syntax.WordPart)
+	look = func(parts []syntax.WordPart) {
+		for _, p := range parts {
+			switch p := p.(type) {
+			case *syntax.DblQuoted:
+				look(p.Parts)
+			case *syntax.ParamExp:
+				if p.Param != nil && isDigits(p.Param.Value) && p.Exp == nil && !p.Length && !p.Excl && p.Slice == nil && p.Repl == nil && p.Index == nil {
+					if k, err := strconv.Atoi(p.Param.Value); err == nil {
+						best = max(best, k)
+					}
+				}
+			}
+		}
+	}
+	if w != nil {
+		look(w.Parts)
+	}
+	return best
 }
 
 // findJoiners marks functions whose every use of their arguments is one

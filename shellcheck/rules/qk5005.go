@@ -22,7 +22,7 @@ var UncheckedShift = register(&analysis.Analyzer{
 script goes on with the same arguments (an option loop doing "shift 2" for
 "-o value" never ends when -o comes last); dash prints "can't shift that many"
 and exits the script; ksh93 and mksh exit too; zsh returns 1. quirk reports a
-"shift N" (N of 2 or more, or unknown) when its status is not checked, errexit
+"shift N" (N a constant of 2 or more) when its status is not checked, errexit
 is off, and no earlier test of $# (or "${N:?}", a test of "$N", or a read
 of "$N" under set -u) guarantees N arguments. Outside a loop, a shift in a
 function is reported only when a call in the file passes too few arguments.
@@ -51,6 +51,11 @@ func runUncheckedShift(p *analysis.Pass) {
 			continue
 		}
 		n, known := p.EvalConst(arg)
+		if !known {
+			// shift "$n", shift $consumed: a count the script worked out,
+			// usually from what it parsed, cannot be proved too large.
+			continue
+		}
 		minArgs := p.Index.MinArgs(c.Func, offset(c.Call))
 		if c.Loop != nil {
 			// An option loop: the same finding whatever the callers pass,

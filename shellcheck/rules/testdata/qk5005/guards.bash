@@ -33,3 +33,19 @@ bare() {
 	shift 3 # want `shift 3 with fewer than 3`
 }
 bare a b
+
+# The old "x$2" idiom tests $2 too.
+xguard() {
+	[ "x$2" = x ] && return 1
+	shift 2
+}
+xguard a
+
+# A count the script worked out cannot be proved too large.
+consumed() {
+	local n=0
+	while [ "${1#-}" != "$1" ]; do n=$((n + 1)); done
+	shift "$n"
+	shift $n
+}
+consumed a

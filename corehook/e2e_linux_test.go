@@ -684,6 +684,31 @@ func TestEndToEndRealKernel(t *testing.T) {
 		os.Remove(compat)
 	})
 
+	// A rootless container's root (#12.8): inside its user namespace the
+	// crasher is uid 0 (so its auxv says 0), the kernel's %u is the host
+	// uid 65534 that 0 maps to. The core must be that user's, not root's.
+	t.Run("userns", func(t *testing.T) {
+		unshare, err := exec.LookPath("unshare")
+		if err != nil {
+			t.Skip("no unshare(1)")
+		}
+		cmd := exec.Command("/bin/sh", "-c", `ulimit -c unlimited 2>/dev/null; exec "$0" -Ur "$1"`, unshare, filepath.Join(dir, "segv"))
+		cmd.Dir = dir
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+		err = cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || !ee.Sys().(syscall.WaitStatus).CoreDump() {
+			t.Skipf("no core from a user namespace here: %v", err)
+		}
+		m := waitMeta(t, quirk, conf, cmd.Process.Pid)
+		if m.UID != nobody || m.RootOnly || m.CorePath == "" {
+			t.Fatalf("user-namespace crash: uid %d root-only %v (%s) core %q", m.UID, m.RootOnly, m.RootOnlyWhy, m.CorePath)
+		}
+		checkUserAccess(t, quirk, conf, adm, m)
+		compat, _ := Expand(admin, Crash{PID: cmd.Process.Pid, UID: nobody, Signal: 11, Comm: "segv", DumpMode: 1}, false)
+		os.Remove(compat)
+	})
+
 	// Without a pidfd (as on kernels before 6.16: %F disabled in the live
 	// pattern) /proc cannot be proven to be the crasher's: the sidecar
 	// must say so, and the core is still the user's by %d and its auxv.

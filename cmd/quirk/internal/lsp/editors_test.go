@@ -290,3 +290,62 @@ func TestBashLanguageServer(t *testing.T) {
 		t.Errorf("after the disable action: %q, want SC5008 only", after)
 	}
 }
+
+// TestEmacsEglot runs Emacs (Debian emacs-nox) with eglot (elpa-eglot) in
+// batch mode against quirk lsp: flymake diagnostics, code actions, and the
+// disable action applied.
+func TestEmacsEglot(t *testing.T) {
+	emacs := testenv.NeedTool(t, "emacs")
+	bin := quirkBinary(t)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "t.sh")
+	if err := os.WriteFile(script, []byte(editorScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	el, err := filepath.Abs("testdata/eglot.el")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outPath := filepath.Join(dir, "out.json")
+	// -q, not -Q: Debian's site start-up is what puts elpa-eglot on the path.
+	cmd := exec.Command(emacs, "--batch", "-q", "-l", el)
+	cmd.Env = append(os.Environ(), "QUIRK_BIN="+bin, "QUIRK_EMACS_SCRIPT="+script, "QUIRK_EMACS_OUT="+outPath, "HOME="+dir)
+	cmd.Dir = dir
+	var got struct {
+		Error  any
+		Before []struct {
+			Code      string
+			Line, Col int
+		}
+		Actions []string
+		Lines   []string
+		After   []struct{ Code string }
+	}
+	runEditor(t, cmd, outPath, &got)
+	if got.Error != nil {
+		t.Fatalf("emacs session failed: %v", got.Error)
+	}
+	var seen bool
+	for _, d := range got.Before {
+		if d.Code == "QK5001" {
+			seen = true
+			// eglot turns the server's UTF-16 column (20: the emoji is two
+			// units) into characters (19: one).
+			if d.Line != 3 || d.Col != len([]rune(`printf '%s\n' "😀" "`)) {
+				t.Errorf("QK5001 in emacs at line %d char %d", d.Line, d.Col)
+			}
+		}
+	}
+	if !seen {
+		t.Fatalf("eglot got no QK5001: %+v", got.Before)
+	}
+	if !slices.Contains(got.Actions, "Disable QK5001 on this line") {
+		t.Errorf("actions %q", got.Actions)
+	}
+	if len(got.Lines) < 3 || got.Lines[2] != "# quirk disable=QK5001 -- reason" {
+		t.Errorf("buffer after the action: %q", got.Lines)
+	}
+	if slices.ContainsFunc(got.After, func(d struct{ Code string }) bool { return d.Code == "QK5001" }) || len(got.After) == 0 {
+		t.Errorf("after the action: %+v", got.After)
+	}
+}

@@ -68,7 +68,14 @@ func (ix *Index) addSetCount(call *syntax.CallExpr, stack []syntax.Node) {
 // "[ $# -lt 2 ] && usage" shape).
 func minFromComparison(op string, k int) int {
 	switch op {
-	case "-ge", ">=", "-lt", "<", "-eq", "==", "=", "-ne", "!=":
+	case "-eq", "==", "=", "-ne", "!=":
+		if k == 0 {
+			// [ $# -eq 0 ] && usage: what goes on has at least one.
+			// (Nobody guards with [ $# -eq 0 ] || … before reading $1.)
+			return 1
+		}
+		return k
+	case "-ge", ">=", "-lt", "<":
 		return k
 	case "-gt", ">", "-le", "<=":
 		return k + 1

@@ -124,10 +124,36 @@ func (ix *Index) textGuard(pos syntax.Pos, w *syntax.Word, stack []syntax.Node) 
 		ix.CountChecks = append(ix.CountChecks, newCheck(int(pos.Offset()), stack, n))
 		return
 	}
+	// [ -n "${2:-}" ], the set -u spelling of [ -n "$2" ].
+	if n := positionalOrEmpty(w); n > 0 {
+		ix.CountChecks = append(ix.CountChecks, newCheck(int(pos.Offset()), stack, n))
+		return
+	}
 	// The old "x$2" = x idiom: $N inside a longer word is tested too.
 	if n := positionalIn(w); n > 0 {
 		ix.CountChecks = append(ix.CountChecks, newCheck(int(pos.Offset()), stack, n))
 	}
+}
+
+// positionalOrEmpty reads "${N:-}" and "${N-}" (an empty default), or 0.
+func positionalOrEmpty(w *syntax.Word) int {
+	if w == nil || len(w.Parts) != 1 {
+		return 0
+	}
+	p := w.Parts[0]
+	if dq, ok := p.(*syntax.DblQuoted); ok && len(dq.Parts) == 1 {
+		p = dq.Parts[0]
+	}
+	pe, ok := p.(*syntax.ParamExp)
+	if !ok || pe.Param == nil || !isDigits(pe.Param.Value) || pe.Exp == nil || pe.Length || pe.Excl || pe.Slice != nil || pe.Index != nil {
+		return 0
+	}
+	empty := pe.Exp.Word == nil || len(pe.Exp.Word.Parts) == 0
+	if op := pe.Exp.Op; op != syntax.DefaultUnset && op != syntax.DefaultUnsetOrNull || !empty {
+		return 0
+	}
+	k, _ := strconv.Atoi(pe.Param.Value)
+	return k
 }
 
 // positionalIn returns the highest N of a plain $N among a word's parts (in
@@ -198,6 +224,13 @@ func (ix *Index) findJoiners() {
 			}
 			ix.joiners[fn.Name.Value] = true
 		}
+	}
+}
+
+// arithHashGuard records (( $# )) || usage: at least one argument after it.
+func (ix *Index) arithHashGuard(x syntax.ArithmExpr, stack []syntax.Node) {
+	if w, ok := x.(*syntax.Word); ok && isDollarHash(w) {
+		ix.CountChecks = append(ix.CountChecks, newCheck(int(w.Pos().Offset()), stack, 1))
 	}
 }
 

@@ -86,6 +86,7 @@ func NewIndex(f *syntax.File, src []byte) *Index {
 			ix.addTestCount(n.X, stack)
 		case *syntax.ArithmCmd:
 			ix.addArithCount(n.X, stack)
+			ix.arithHashGuard(n.X, stack)
 		case *syntax.CaseClause:
 			if isDollarHash(n.Word) {
 				ix.CountChecks = append(ix.CountChecks, newCheck(int(n.Pos().Offset()), stack, Unbounded))

@@ -6,3 +6,9 @@ src="$1"
 dst="$2"
 shift 2
 echo "$src $dst $*"
+# The set -u spelling of a test of $2, and (( $# )).
+opt() {
+	[ -n "${2:-}" ] || return 1
+	shift 2
+}
+opt a

@@ -20,3 +20,15 @@ h() { echo "${!#}"; }
 h x
 # Not the last argument.
 echo "${@:$#-1}" "${!x}" "${#}"
+# [ $# -eq 0 ] && usage: what goes on has an argument.
+k() {
+	if [ $# -eq 0 ]; then return 1; fi
+	echo "${!#}"
+}
+k
+# (( $# )) || usage.
+m() {
+	(( $# )) || return 1
+	echo "${!#}"
+}
+m

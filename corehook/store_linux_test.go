@@ -443,3 +443,37 @@ func fileSum(t *testing.T, path string) string {
 	io.Copy(h, f)
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// A committed core no sidecar names (a handler killed between the two, as
+// in Compress = after) is removed once old, and recorded; the core its
+// sidecar names, and a core whose sidecar cannot be parsed, are kept.
+func TestOrphanCoresRemoved(t *testing.T) {
+	store := t.TempDir()
+	putEntry(t, store, "a1", 1000, 10, 1) // sidecar names a1.core
+	old := time.Now().Add(-3 * staleTempAge)
+	for _, name := range []string{"a1.core.zst", "b2.core", "c3.core"} {
+		if err := os.WriteFile(filepath.Join(store, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(store, "c3.json"), []byte("{not json"), 0o600)
+	for _, name := range []string{"a1.core", "a1.core.zst", "b2.core", "c3.core"} {
+		os.Chtimes(filepath.Join(store, name), old, old)
+	}
+	dropped, err := GC(store, Config{MaxUse: Unlimited, MaxUsePerUID: Unlimited})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gone []string
+	for _, d := range dropped {
+		gone = append(gone, d.ID)
+	}
+	if strings.Join(gone, ",") != "a1,b2" {
+		t.Fatalf("removed %v, want the orphaned a1.core.zst and b2.core", dropped)
+	}
+	for _, keep := range []string{"a1.core", "c3.core"} {
+		if _, err := os.Stat(filepath.Join(store, keep)); err != nil {
+			t.Errorf("%s removed: %v", keep, err)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -111,6 +112,10 @@ func GC(dir string, cfg Config) ([]DropRecord, error) { return OpenStore(dir).GC
 func (s Store) GC(cfg Config) ([]DropRecord, error) {
 	stale, staleErr := s.removeStaleTemps(staleTempAge)
 	l, err := s.ledger()
+	if err == nil {
+		orphans, oerr := s.removeOrphans(l.entries, staleTempAge)
+		stale, staleErr = append(stale, orphans...), errors.Join(staleErr, oerr)
+	}
 	if err != nil {
 		return stale, errors.Join(staleErr, err)
 	}
@@ -290,6 +295,50 @@ func (s Store) removeStaleTemps(minAge time.Duration) ([]DropRecord, error) {
 		}
 		out = append(out, DropRecord{Time: time.Now().UTC(), ID: name, Size: fi.Size(),
 			Reason: "stale temporary file: its writer died (last written " + fi.ModTime().UTC().Format(time.RFC3339) + ")"})
+	}
+	return out, errors.Join(errs...)
+}
+
+// removeOrphans deletes committed cores no sidecar names, older than
+// minAge: what a handler killed between committing a file and writing the
+// sidecar that names it leaves (a "Compress = after" handler killed after
+// the .zst was committed, before the sidecar was rewritten). Young ones are
+// left alone: a handler commits the core just before its sidecar.
+func (s Store) removeOrphans(entries []Entry, minAge time.Duration) ([]DropRecord, error) {
+	named := map[string]bool{}
+	listed := map[string]bool{}
+	for _, e := range entries {
+		named[filepath.Base(e.CorePath)] = true
+		listed[e.ID] = true
+	}
+	des, err := os.ReadDir(s.Dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []DropRecord
+	var errs []error
+	for _, de := range des {
+		name := de.Name()
+		id, _, ok := strings.Cut(name, ".core")
+		if !ok || strings.HasPrefix(name, ".") || !de.Type().IsRegular() || named[name] || (coreName(id, "zstd") != name && coreName(id, "none") != name) {
+			continue
+		}
+		fi, err := de.Info()
+		if err != nil || time.Since(fi.ModTime()) < minAge {
+			continue
+		}
+		if !listed[id] {
+			// No sidecar read: one that exists but cannot be parsed
+			// may still name it, and a missing one may be on its way.
+			if _, err := os.Lstat(s.path(sidecarName(id))); err == nil || time.Since(fi.ModTime()) < 2*minAge {
+				continue
+			}
+		}
+		if err := os.Remove(s.path(name)); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, DropRecord{Time: time.Now().UTC(), ID: id, Size: fi.Size(), Reason: "orphaned core: no sidecar names " + name})
 	}
 	return out, errors.Join(errs...)
 }

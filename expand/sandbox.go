@@ -72,7 +72,7 @@ func newSandbox(opts Options) (*sandbox, error) {
 		sb.cleanup()
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	sb.layers = probeLayers()
+	sb.layers = layersOf()
 	sb.notes = append([]string{}, sb.layers.notes...)
 	if err := sb.openCgroup(); err != nil {
 		sb.cleanup()
@@ -364,3 +364,7 @@ func exitStatus(e *exec.ExitError) int {
 	}
 	return e.ExitCode()
 }
+
+// layersOf is what the machine gives the sandbox; tests replace it to see
+// how a machine without a layer is handled.
+var layersOf = probeLayers

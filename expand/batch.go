@@ -83,6 +83,15 @@ func batchScript(printBuiltin bool, cases []WordCase, index []int, isolated []bo
 		}
 		if isolated[i] {
 			fmt.Fprintf(&b, "__quirk_out %d\n(\n%s\neval %s\n)\n__quirk_st=$?\n__quirk_out -1\n", index[i], set.String(), shellQuote(body))
+		} else if c.Setup != "" {
+			// needsSubshell let it run here: bash scopes it to a function.
+			names, _ := localSetup(c.Setup)
+			local := ""
+			if len(names) > 0 {
+				local = "local " + strings.Join(names, " ") + "\n"
+			}
+			fmt.Fprintf(&b, "__quirk_f() {\nlocal -\n%s%s\neval %s\n}\n__quirk_f\n", local, set.String(), shellQuote(body))
+			grouped++
 		} else {
 			// Separate lines: bash skips the rest of a line after some
 			// expansion errors, and the status must still be written.
@@ -119,12 +128,56 @@ func batchScript(printBuiltin bool, cases []WordCase, index []int, isolated []bo
 // costs the rest of its group a rerun, not the whole batch a new process.
 const groupSize = 64
 
-// needsSubshell says whether a case must run in its own subshell: it has a
-// setup, or its word could change the shell (assignments, arithmetic
-// side effects, commands), or it does not parse as one simple word list.
-func needsSubshell(c WordCase) bool {
-	if c.Setup != "" {
+// needsSubshell says whether a case must run in its own subshell: its word
+// could change the shell (assignments, arithmetic side effects, commands)
+// or does not parse as one simple word list, or it has a setup that cannot
+// be scoped to a function (see localSetup; only when localScope, i.e.
+// bash, whose "local -" restores the options too).
+func needsSubshell(c WordCase, localScope bool) bool {
+	return needsSubshellIn(c, "", localScope)
+}
+
+// needsSubshellIn is needsSubshell for an engine whose fatal expansions are
+// known: a word that would end the shell runs in its own subshell from the
+// start, instead of costing its group a rerun in a new process. In dash and
+// BusyBox ash every non-POSIX expansion (${x:1}, ${x/a/b}, ${x^}) is a fatal
+// "Bad substitution"; in bash a negative length (${@:2:-1}) is fatal under -c.
+func needsSubshellIn(c WordCase, engine string, localScope bool) bool {
+	if needsSubshellAny(c, localScope) {
 		return true
+	}
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(c.Word), "")
+	if err != nil {
+		return true
+	}
+	fatal := false
+	syntax.Walk(f, func(n syntax.Node) bool {
+		pe, ok := n.(*syntax.ParamExp)
+		if !ok {
+			return !fatal
+		}
+		switch engine {
+		case "dash", "ash":
+			if pe.Slice != nil || pe.Repl != nil || pe.Exp != nil && pe.Exp.Op >= syntax.UpperFirst && pe.Exp.Op <= syntax.LowerAll {
+				fatal = true
+			}
+		case "bash":
+			if pe.Slice != nil && pe.Slice.Length != nil {
+				if u, ok := pe.Slice.Length.(*syntax.UnaryArithm); ok && u.Op == syntax.Minus {
+					fatal = true
+				}
+			}
+		}
+		return !fatal
+	})
+	return fatal
+}
+
+func needsSubshellAny(c WordCase, localScope bool) bool {
+	if c.Setup != "" {
+		if _, ok := localSetup(c.Setup); !localScope || !ok {
+			return true
+		}
 	}
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader("__quirk_emit "+c.Word), "")
 	if err != nil || len(f.Stmts) != 1 {
@@ -134,11 +187,22 @@ func needsSubshell(c WordCase) bool {
 	// like "x && set -f" adds a second command that changes the shell for
 	// every later case.
 	st := f.Stmts[0]
-	if call, ok := st.Cmd.(*syntax.CallExpr); !ok || len(call.Assigns) > 0 || st.Background || st.Coprocess || st.Negated || len(st.Redirs) > 0 || call.Args[0].Lit() != "__quirk_emit" {
+	if call, ok := st.Cmd.(*syntax.CallExpr); !ok || len(call.Assigns) > 0 || !plainStmt(st) || call.Args[0].Lit() != "__quirk_emit" {
 		return true
 	}
+	return changesShell(f)
+}
+
+func plainStmt(st *syntax.Stmt) bool {
+	return !st.Background && !st.Coprocess && !st.Negated && len(st.Redirs) == 0
+}
+
+// changesShell reports whether n holds anything that could change the
+// shell's state or end it: a command or process substitution, a
+// redirection, an assignment, ${x=…}, ${x?…}, or an arithmetic assignment.
+func changesShell(n syntax.Node) bool {
 	risky := false
-	syntax.Walk(f, func(n syntax.Node) bool {
+	syntax.Walk(n, func(n syntax.Node) bool {
 		switch n := n.(type) {
 		case *syntax.CmdSubst, *syntax.ProcSubst, *syntax.Redirect, *syntax.Assign:
 			risky = true
@@ -164,6 +228,67 @@ func needsSubshell(c WordCase) bool {
 		return !risky
 	})
 	return risky
+}
+
+// localSetup says whether a setup can run inside a function instead of a
+// subshell (no fork: the cost of a third of the checker's cases), and which
+// names it assigns, to be declared local: it may only assign plain
+// variables (lower-case names or IFS, no index, no +=) with values that
+// change nothing else, and call "set" and "shift" with literal arguments.
+// "local -" then restores the options on return, and the function's own
+// positional parameters take the case's arguments.
+func localSetup(setup string) ([]string, bool) {
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(setup), "")
+	if err != nil {
+		return nil, false
+	}
+	var names []string
+	for _, st := range f.Stmts {
+		call, ok := st.Cmd.(*syntax.CallExpr)
+		if !ok || !plainStmt(st) {
+			return nil, false
+		}
+		if len(call.Args) > 0 {
+			switch call.Args[0].Lit() {
+			case "set", "shift":
+			default:
+				return nil, false
+			}
+			if len(call.Assigns) > 0 {
+				return nil, false
+			}
+			for _, a := range call.Args[1:] {
+				if a.Lit() == "" && len(a.Parts) > 0 {
+					if _, quoted := a.Parts[0].(*syntax.SglQuoted); !quoted || len(a.Parts) != 1 {
+						return nil, false
+					}
+				}
+			}
+			continue
+		}
+		for _, as := range call.Assigns {
+			if as.Append || as.Naked || as.Index != nil || as.Array != nil || !localName(as.Name.Value) {
+				return nil, false
+			}
+			if as.Value != nil && changesShell(as.Value) {
+				return nil, false
+			}
+			names = append(names, as.Name.Value)
+		}
+	}
+	return names, true
+}
+
+func localName(name string) bool {
+	if name == "IFS" {
+		return true
+	}
+	for i, c := range name {
+		if !(c >= 'a' && c <= 'z' || c == '_' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return name != ""
 }
 
 // splitMarked cuts a stdout or stderr stream at the case markers.

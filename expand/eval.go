@@ -53,7 +53,7 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 	}
 	isolated := make([]bool, len(cases))
 	for i, c := range cases {
-		isolated[i] = needsSubshell(c)
+		isolated[i] = needsSubshellIn(c, sh.Name, sh.scopesLocally())
 	}
 	// Batches run on every core: each worker takes an equal share of the
 	// cases of one $0 and works through it batch after batch.
@@ -224,6 +224,16 @@ func (sh *Engine) command(src string, opts Options, arg0 string, args ...string)
 	argv := append([]string{sh.Path}, sh.spec.prefix...)
 	argv = append(argv, "-c", src, arg0)
 	return append(argv, args...)
+}
+
+// scopesLocally says whether the engine is a bash with "local -" (4.4 and
+// later), which lets simple setups run in a function instead of a subshell.
+func (sh *Engine) scopesLocally() bool {
+	if sh.Name != "bash" {
+		return false
+	}
+	v := sh.Version
+	return len(v) > 1 && (v[0] >= '5' && v[0] <= '9' && v[1] == '.' || strings.HasPrefix(v, "4.4"))
 }
 
 // environ is what the engine needs in its environment besides the

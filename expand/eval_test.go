@@ -361,3 +361,51 @@ func TestKillersAmongPlainCases(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalSetups: bash runs simple setups in a function (local names,
+// "local -" for options) instead of a subshell; nothing may leak into the
+// next case, and setups that could leak still get a subshell.
+func TestLocalSetups(t *testing.T) {
+	needShell(t, "bash")
+	scoped := WordCase{Setup: "IFS=:; set -f; x=1; set -- p 'q r'; shift", Word: `"$x" $* "$#"`, Args: []string{"a"}}
+	if needsSubshell(scoped, true) || !needsSubshell(scoped, false) {
+		t.Fatalf("needsSubshell(%q): want a function in bash, a subshell elsewhere", scoped.Setup)
+	}
+	for _, setup := range []string{"x+=1", "a[1]=x", "export x=1", "x=$((y=2))", "PATH=/x", "X=1", "echo hi", "x=1 >f", "set -- $y", "read x"} {
+		if !needsSubshell(WordCase{Setup: setup, Word: "x"}, true) {
+			t.Errorf("setup %q may leak but runs without a subshell", setup)
+		}
+	}
+	rs, err := EvalWords(t.Context(), "bash", []WordCase{
+		scoped,
+		{Word: `"${x-unset}" * "$IFS" "$#"`, Args: []string{"a", "b"}},
+	}, Options{Files: []string{"f1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := FieldString(rs[0]); got != "<1><q r><1>" {
+		t.Errorf("scoped setup: %s, stderr %q", got, rs[0].Stderr)
+	}
+	if got := FieldString(rs[1]); got != "<unset><f1>< \t\n><2>" {
+		t.Errorf("the next case saw the setup: %s", got)
+	}
+}
+
+func TestKnownKillersIsolated(t *testing.T) {
+	for _, tc := range []struct {
+		engine, word string
+		want         bool
+	}{
+		{"dash", `"${@:1}"`, true},
+		{"ash", `"${x/a/b}"`, true},
+		{"dash", `"${x#a}"`, false},
+		{"bash", `"${@:2:-1}"`, true},
+		{"bash", `"${@:1:2}"`, false},
+		{"bash", `"${@: -1}"`, false},
+		{"zsh", `"${@:2:-1}"`, false},
+	} {
+		if got := needsSubshellIn(WordCase{Word: tc.word}, tc.engine, tc.engine == "bash"); got != tc.want {
+			t.Errorf("%s %s: isolated %v, want %v", tc.engine, tc.word, got, tc.want)
+		}
+	}
+}

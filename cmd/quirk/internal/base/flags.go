@@ -82,3 +82,14 @@ func IsHelp(arg string) bool {
 	}
 	return false
 }
+
+// FlagBeforeVerb answers a subcommand with verbs ("corehook list",
+// "netprobe scan") whose first argument is a flag: the same message as an
+// unknown flag anywhere else, and ExitBadSyntax; ok is false when arg is
+// not a flag (or is a request for help, which the caller answers).
+func (inv *Invocation) FlagBeforeVerb(arg string) (code int, ok bool) {
+	if len(arg) < 2 || arg[0] != '-' || IsHelp(arg) {
+		return 0, false
+	}
+	return inv.UsageError("flag provided but not defined: %s (flags go after the verb)", arg), true
+}

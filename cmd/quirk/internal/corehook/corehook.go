@@ -72,6 +72,9 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 		fmt.Fprint(stdout, longUsage)
 		return exitOK
 	}
+	if code, isFlag := inv.FlagBeforeVerb(args[0]); isFlag {
+		return code
+	}
 	sub := inv.Sub(verb, rest)
 	if verb == "handle" {
 		// The kernel's arguments are positional and may look like flags

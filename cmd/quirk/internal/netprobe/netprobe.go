@@ -62,6 +62,9 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 		fmt.Fprint(stdout, longUsage)
 		return exitOK
 	}
+	if code, isFlag := inv.FlagBeforeVerb(args[0]); isFlag {
+		return code
+	}
 	sub := inv.Sub(args[0], args[1:])
 	switch args[0] {
 	case "matrix":

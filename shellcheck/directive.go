@@ -190,6 +190,11 @@ func suppressed(dirs []*directive, diag *analysis.Diagnostic, line int) bool {
 // as qk, because it breaks real ShellCheck.
 func shellCheckEntries(code string, known []*analysis.Analyzer) (entries []*directiveEntry, qk *analysis.Analyzer) {
 	code = strings.TrimSpace(code)
+	if code != "" && strings.Trim(code, "0123456789-") == "" {
+		// ShellCheck takes bare numbers too (disable=2048,2086; 0.9.0,
+		// measured): neofetch writes them that way.
+		code = "SC" + strings.ReplaceAll(code, "-", "-SC")
+	}
 	upper := strings.ToUpper(code)
 	if !strings.HasPrefix(upper, "SC") {
 		if a := lookupIn(known, code); a != nil {

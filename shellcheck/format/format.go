@@ -29,6 +29,9 @@ type Options struct {
 	// Failures are the inputs that could not be checked; SARIF reports
 	// them as tool execution notifications.
 	Failures []Failure
+	// ShellCheckCodes spells quirk's codes SC5001 in gcc and checkstyle,
+	// for tools that parse ShellCheck's output (quirk run as shellcheck).
+	ShellCheckCodes bool
 	// Root is the directory SARIF URIs are relative to; empty means the
 	// repository holding the working directory.
 	Root string
@@ -47,13 +50,13 @@ func Write(w io.Writer, name string, results []*shellcheck.Result, opts Options)
 	case "tty":
 		return writeTTY(w, results, opts)
 	case "gcc":
-		return writeGCC(w, results)
+		return writeGCC(w, results, opts)
 	case "json1":
 		return writeJSON1(w, results)
 	case "json":
 		return writeJSON(w, results)
 	case "checkstyle":
-		return writeCheckstyle(w, results)
+		return writeCheckstyle(w, results, opts)
 	case "diff":
 		return writeDiff(w, results)
 	case "sarif":

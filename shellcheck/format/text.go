@@ -82,7 +82,7 @@ func expandTabs(line []byte) string { return strings.ReplaceAll(string(line), "\
 
 // writeGCC is "file:line:col: level: message [QKnnnn]" with info and style
 // shown as note, like ShellCheck and gcc.
-func writeGCC(w io.Writer, results []*shellcheck.Result) error {
+func writeGCC(w io.Writer, results []*shellcheck.Result, opts Options) error {
 	bw := bufio.NewWriter(w)
 	for _, r := range results {
 		li := newLineIndex(r.Src)
@@ -92,7 +92,7 @@ func writeGCC(w io.Writer, results []*shellcheck.Result) error {
 			if d.Severity >= analysis.Info {
 				level = "note"
 			}
-			fmt.Fprintf(bw, "%s:%d:%d: %s: %s [%s]\n", displayName(r), p.Line, p.Col, level, message(d), d.Code())
+			fmt.Fprintf(bw, "%s:%d:%d: %s: %s [%s]\n", displayName(r), p.Line, p.Col, level, message(d), codeName(d, opts))
 		}
 	}
 	return bw.Flush()
@@ -101,7 +101,7 @@ func writeGCC(w io.Writer, results []*shellcheck.Result) error {
 // writeCheckstyle follows ShellCheck's output: every character outside
 // [A-Za-z0-9 ./] is written as a numeric entity, style maps to info, and a
 // clean file still gets an empty <file> element.
-func writeCheckstyle(w io.Writer, results []*shellcheck.Result) error {
+func writeCheckstyle(w io.Writer, results []*shellcheck.Result, opts Options) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "<?xml version='1.0' encoding='UTF-8'?>\n<checkstyle version='4.3'>\n")
 	for _, r := range results {
@@ -113,12 +113,12 @@ func writeCheckstyle(w io.Writer, results []*shellcheck.Result) error {
 			if d.Severity == analysis.Style {
 				sev = "info"
 			}
-			tool := "quirk"
-			if strings.HasPrefix(d.Code(), "SC") {
-				tool = "ShellCheck" // real ShellCheck's finding (--with-shellcheck), named as it names them
+			source := "quirk." + d.Code()
+			if code := codeName(d, opts); strings.HasPrefix(code, "SC") {
+				source = "ShellCheck." + code // as ShellCheck names its own
 			}
-			fmt.Fprintf(bw, "<error line='%d' column='%d' severity='%s' message='%s' source='%s.%s' />\n",
-				p.Line, p.Col, sev, xmlAttr(message(d)), tool, d.Code())
+			fmt.Fprintf(bw, "<error line='%d' column='%d' severity='%s' message='%s' source='%s' />\n",
+				p.Line, p.Col, sev, xmlAttr(message(d)), source)
 		}
 		fmt.Fprintf(bw, "</file>\n")
 	}
@@ -137,4 +137,17 @@ func xmlAttr(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// codeName is how gcc and checkstyle name d's check: QK5001, or SC5001 when
+// quirk answers ShellCheck's command line (tools that parse those formats,
+// such as the common GitHub Action's problem matcher, take SC codes only;
+// "# shellcheck disable=SC5001" means QK5001). Real ShellCheck's findings
+// keep their own SC codes.
+func codeName(d analysis.Diagnostic, opts Options) string {
+	code := d.Code()
+	if opts.ShellCheckCodes && strings.HasPrefix(code, "QK") {
+		return "SC" + strings.TrimPrefix(code, "QK")
+	}
+	return code
 }

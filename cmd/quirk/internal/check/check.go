@@ -273,7 +273,7 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 		}
 	}
 	color := f.color.value == "always" || f.color.value == "auto" && isTerminal(stdout)
-	if err := format.Write(stdout, f.format, good, format.Options{Color: color, Version: version, SemanticVersion: semanticVersion(), Failures: failures}); err != nil {
+	if err := format.Write(stdout, f.format, good, format.Options{Color: color, Version: version, SemanticVersion: semanticVersion(), Failures: failures, ShellCheckCodes: ctx.Value(shellCheckMode{}) != nil}); err != nil {
 		if errors.Is(err, format.ErrNothingFixable) {
 			fmt.Fprintf(stderr, "Issues were detected, but none were auto-fixable. Use another format to see them.\n")
 		} else {

@@ -23,8 +23,12 @@ func ShellCheckMain(ctx context.Context, inv *base.Invocation) int {
 	sub := *inv
 	sub.Name = "check"
 	sub.Args = args
-	return Main(ctx, &sub)
+	return Main(context.WithValue(ctx, shellCheckMode{}, true), &sub)
 }
+
+// shellCheckMode marks a context of ShellCheckMain: gcc and checkstyle then
+// name checks SC5001, as ShellCheck's parsers expect.
+type shellCheckMode struct{}
 
 var semver = regexp.MustCompile(`^v?(\d+\.\d+\.\d+\S*)$`)
 

@@ -50,6 +50,35 @@ func BenchmarkDiagnostics5000Lines(b *testing.B) {
 	c.shutdown()
 }
 
+// BenchmarkTyping5000Lines is the same latency for what an editor sends
+// while typing: one incremental edit of one character, not the whole text.
+func BenchmarkTyping5000Lines(b *testing.B) {
+	src := bigScript(5000)
+	c := startServer(b, Options{})
+	c.initialize(utf16Caps(), map[string]any{"debounceMs": 0})
+	c.open(uri, src, 1)
+	c.diagnostics(uri, 1)
+	v := 1
+	for b.Loop() {
+		v++
+		// Type and delete a space at the start of line 3, alternately.
+		edit := map[string]any{"range": Range{Start: Position{Line: 2}, End: Position{Line: 2}}, "text": " "}
+		if v%2 == 1 {
+			edit = map[string]any{"range": Range{Start: Position{Line: 2}, End: Position{Line: 2, Character: 1}}, "text": ""}
+		}
+		c.notify("textDocument/didChange", map[string]any{
+			"textDocument":   map[string]any{"uri": uri, "version": v},
+			"contentChanges": []any{edit},
+		})
+		if p := c.diagnostics(uri, v); len(p.Diagnostics) == 0 {
+			b.Fatal("no diagnostics")
+		}
+		c.pending = c.pending[:0]
+	}
+	b.StopTimer()
+	c.shutdown()
+}
+
 func heapInUse() uint64 {
 	runtime.GC()
 	runtime.GC()

@@ -74,13 +74,21 @@ func (s *Server) didChange(req *jsonrpc2.Request) error {
 	if doc == nil {
 		return fmt.Errorf("didChange for %s, which is not open", p.TextDocument.URI)
 	}
+	// Incremental sync: each event replaces a range (in the negotiated
+	// encoding) of the text as the previous events left it, or the whole
+	// text when it has no range. Typing then sends a few bytes, not the
+	// whole script.
 	for _, ch := range p.ContentChanges {
-		if ch.Range != nil {
-			// We asked for full sync; a range edit means a confused
-			// client, and guessing would corrupt the text.
-			return errors.New("incremental change received, but quirk asked for full document sync")
+		if ch.Range == nil {
+			doc.text = ch.Text
+			continue
 		}
-		doc.text = ch.Text
+		l := newLines(doc.text)
+		start, end := l.offset(ch.Range.Start, s.enc), l.offset(ch.Range.End, s.enc)
+		if end < start {
+			return fmt.Errorf("didChange for %s: range end %+v before its start %+v", p.TextDocument.URI, ch.Range.End, ch.Range.Start)
+		}
+		doc.text = doc.text[:start] + ch.Text + doc.text[end:]
 	}
 	doc.version = p.TextDocument.Version
 	doc.gen++

@@ -89,7 +89,7 @@ type ExecuteCommandOpts struct {
 
 type TextDocumentSync struct {
 	OpenClose bool        `json:"openClose"`
-	Change    int         `json:"change"` // 1 = full text on every change
+	Change    int         `json:"change"` // 2 = incremental: ranges, in the negotiated encoding
 	Save      SaveOptions `json:"save"`
 }
 
@@ -110,8 +110,8 @@ type DidChangeTextDocumentParams struct {
 	ContentChanges []TextDocumentContentChangeEvent `json:"contentChanges"`
 }
 
-// TextDocumentContentChangeEvent with no Range replaces the whole text,
-// which is all quirk asks for (TextDocumentSync.Change = 1).
+// TextDocumentContentChangeEvent replaces Range, or the whole text when it
+// has none.
 type TextDocumentContentChangeEvent struct {
 	Range *Range `json:"range,omitempty"`
 	Text  string `json:"text"`

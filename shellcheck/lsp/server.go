@@ -273,7 +273,7 @@ func (s *Server) initialize(req *jsonrpc2.Request) (any, error) {
 	return InitializeResult{
 		Capabilities: ServerCapabilities{
 			PositionEncoding:   string(enc),
-			TextDocumentSync:   TextDocumentSync{OpenClose: true, Change: 1, Save: SaveOptions{IncludeText: true}},
+			TextDocumentSync:   TextDocumentSync{OpenClose: true, Change: 2, Save: SaveOptions{IncludeText: true}},
 			HoverProvider:      true,
 			CodeActionProvider: CodeActionOptions{CodeActionKinds: []string{KindQuickFix, KindFixAll}},
 		},

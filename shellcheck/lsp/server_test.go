@@ -394,3 +394,50 @@ func TestQuirkrcChange(t *testing.T) {
 	}
 	c.shutdown()
 }
+
+// TestIncrementalChanges applies range edits, several in one notification,
+// each against the text the previous one left, in both encodings; the
+// result must check exactly as the same text opened whole.
+func TestIncrementalChanges(t *testing.T) {
+	initial := "#!/bin/bash\n# 😀 x\necho \"😀\" ok\n"
+	final := "#!/bin/bash\nx=$@\n# \necho \"😀\" \"${@:0}\"\n"
+	for _, tc := range []struct {
+		caps map[string]any
+		// the columns of the edits, which differ by encoding: the emoji
+		// is two UTF-16 units and four bytes
+		okStart, okEnd, cmtEnd int
+	}{
+		{utf16Caps(), 10, 12, 6},
+		{utf8Caps(), 12, 14, 8},
+	} {
+		c := startServer(t, Options{})
+		c.initialize(tc.caps, nil)
+		c.open(uri, initial, 1)
+		c.diagnostics(uri, 1)
+		rng := func(l1, c1, l2, c2 int) Range {
+			return Range{Start: Position{Line: l1, Character: c1}, End: Position{Line: l2, Character: c2}}
+		}
+		c.notify("textDocument/didChange", map[string]any{
+			"textDocument": map[string]any{"uri": uri, "version": 2},
+			"contentChanges": []any{
+				map[string]any{"range": rng(2, tc.okStart, 2, tc.okEnd), "text": `"${@:0}"`},
+				map[string]any{"range": rng(1, 0, 1, 0), "text": "x=$@\n"},
+				map[string]any{"range": rng(2, 2, 2, tc.cmtEnd), "text": ""},
+			},
+		})
+		got := c.diagnostics(uri, 2).Diagnostics
+		const other = "file:///nonexistent/quirk-lsp-test/whole.sh"
+		c.open(other, final, 1)
+		want := c.diagnostics(other, 1).Diagnostics
+		if len(got) != len(want) {
+			t.Fatalf("after incremental edits: %v, want %v", codes(got), codes(want))
+		}
+		for i := range want {
+			want[i].CodeDescription, got[i].CodeDescription = nil, nil
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || len(got) != 2 {
+			t.Errorf("after incremental edits:\n got %+v\nwant %+v (the final text opened whole)", got, want)
+		}
+		c.shutdown()
+	}
+}

@@ -477,3 +477,24 @@ func TestOrphanCoresRemoved(t *testing.T) {
 		}
 	}
 }
+
+// A core with another name (a hardlink made to pin it past gc, #12.4) is
+// emptied before gc removes it, so the space is really freed.
+func TestGCFreesHardlinkedCore(t *testing.T) {
+	store := t.TempDir()
+	putEntry(t, store, "a1", 1000, 100e3, 1)
+	core := filepath.Join(store, "a1.core")
+	if err := os.WriteFile(core, make([]byte, 100e3), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pinned := filepath.Join(t.TempDir(), "pinned")
+	if err := os.Link(core, pinned); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := GC(store, Config{MaxUse: Size{Bytes: 1}, MaxUsePerUID: Unlimited}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(pinned); err != nil || fi.Size() != 0 {
+		t.Fatalf("the pinned link still holds %v bytes (%v)", fi.Size(), err)
+	}
+}

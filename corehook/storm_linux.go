@@ -16,7 +16,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/quirkcheck/quirk/corehook/storm"
 	"golang.org/x/sys/unix"
@@ -53,19 +52,17 @@ func admitStorm(store Store, cfg Config, c Crash, pi *procInfo, m *Meta) *stormT
 		return t
 	}
 	t.st = st
-	if len(reaped) > 0 {
-		recs := make([]DropRecord, len(reaped))
-		for i, r := range reaped {
-			recs[i] = DropRecord{Time: time.Now().UTC(), ID: fmt.Sprintf("pid-%d", r.CrashPID), UID: r.UID, Comm: r.Comm,
-				Reason: fmt.Sprintf("handler %d died (admitted %s)", r.HandlerPID, r.Since.UTC().Format(time.RFC3339))}
-			LogCrash(cfg, fmt.Sprintf("quirk corehook: pid %d (%s) uid %d: dropped, its handler %d died", r.CrashPID, r.Comm, r.UID, r.HandlerPID), nil)
-		}
-		store.appendDropLog(recs)
-	}
+	t.logReaped(reaped)
 	if !d.Full {
 		m.Dropped = "storm: " + d.Reason
 	}
 	return t
+}
+
+// logReaped writes dropped.log records for crashes whose handlers died
+// before accounting for them (storm logged one line for each).
+func (t *stormTicket) logReaped(reaped []storm.Reaped) {
+	t.store.appendDropLog(reapedRecords(reaped))
 }
 
 // done records how the crash ended: a core, a sidecar only, or nothing.
@@ -83,6 +80,7 @@ func (t *stormTicket) done(m *Meta, sidecarWritten bool) {
 	if err := t.st.Done(o); err != nil {
 		LogCrash(t.cfg, "quirk corehook: storm state: "+err.Error(), nil)
 	}
+	t.logReaped(t.st.TakeReaped())
 	t.st.Close()
 	t.st = nil
 }

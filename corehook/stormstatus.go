@@ -2,7 +2,9 @@ package corehook
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"time"
 
 	"github.com/quirkcheck/quirk/corehook/storm"
 )
@@ -39,5 +41,18 @@ func GetStormStatus(cfg Config) *StormStatus {
 		return ss
 	}
 	ss.Counters = &c
+	// Reading may have repaired a dead handler's half-done admit: record it.
+	OpenStore(cfg.Store).appendDropLog(reapedRecords(st.TakeReaped()))
 	return ss
+}
+
+// reapedRecords are the dropped.log records of crashes whose handlers died
+// before accounting for them.
+func reapedRecords(reaped []storm.Reaped) []DropRecord {
+	recs := make([]DropRecord, len(reaped))
+	for i, r := range reaped {
+		recs[i] = DropRecord{Time: time.Now().UTC(), ID: fmt.Sprintf("pid-%d", r.CrashPID), UID: r.UID, Comm: r.Comm,
+			Reason: fmt.Sprintf("handler %d died (admitted %s)", r.HandlerPID, r.Since.UTC().Format(time.RFC3339))}
+	}
+	return recs
 }

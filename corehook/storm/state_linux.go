@@ -25,14 +25,15 @@ import (
 // The state file's layout. Everything after the header is reached from the
 // mapping's base by offset.
 const (
-	magic      = "QKSTORM\x00"
-	version    = 1
-	fileSize   = 32 << 10
-	offMutex   = 64   // the state lock (a glibc-compatible robust mutex)
-	offSem     = 128  // the writer-slot semaphore, SemSize(Writers) ≤ 1088 bytes
-	offBody    = 4096 // the journaled body
-	offShadow  = 16384
-	maxWriters = 16
+	magic       = "QKSTORM\x00"
+	version     = 1
+	fileSize    = 32 << 10
+	offMutex    = 64   // the state lock (a glibc-compatible robust mutex)
+	offSem      = 128  // the writer-slot semaphore, SemSize(Writers) ≤ 1088 bytes
+	offBody     = 4096 // the journaled body
+	offShadow   = 16384
+	offAnnounce = 2048 // the announcement slots, written without the lock
+	maxWriters  = 16
 
 	dedupEntries = 128
 	maxInflight  = 64
@@ -49,18 +50,9 @@ type header struct {
 	Journal   uint32 // 1 while an update is in progress: the shadow holds the body before it
 	BodyCRC   uint32 // CRC-32C of the body after the last update
 	ShadowCRC uint32 // of the shadow, written with it
-	JournalOp uint32 // crashes to count as received and dropped if the journaled update is rolled back
+	_         uint32
 	_         [12]byte
 }
-
-// What a journaled update carries (header.JournalOp): the number of crashes
-// that are lost if it is rolled back. An Admit carries its own crash; a
-// repair carries the crashes it is counting, plus the crash of the Admit it
-// runs in, so a handler killed while repairing loses nothing either.
-const (
-	opOther = 0
-	opAdmit = 1
-)
 
 // LockOffset is the byte offset of the state lock in the file: a glibc
 // robust pthread_mutex_t, so tools (and the end-to-end test) can see which
@@ -86,12 +78,31 @@ type inflightEntry struct {
 	Comm     [16]byte
 }
 
+// announcement is how a handler makes its crash known before it takes the
+// lock: it claims a free slot with a CAS on Claim, writes the entry and a new
+// Gen, then sets State. Under the lock, an announcement whose Gen differs
+// from the body's AnnSeen for that slot is unprocessed: its own Admit
+// records it, or, if its handler died first, the next Admit counts it as
+// received and dropped. Setting AnnSeen is part of the journaled update, so
+// a rolled-back update leaves the announcement unprocessed, and a slot left
+// behind after processing is ignored.
+type announcement struct {
+	Claim int32 // the claiming handler's PID; 0: free
+	State uint32
+	Gen   uint32
+	_     uint32
+	E     inflightEntry
+}
+
+const announceSlots = 32
+
 type body struct {
 	C        Counters
 	Tokens   float64 // the bucket's level
 	Last     int64   // last refill, unix ns
 	Dedup    [dedupEntries]dedupEntry
 	Inflight [maxInflight]inflightEntry
+	AnnSeen  [announceSlots]uint32 // the last processed Gen of each announcement slot
 }
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -108,6 +119,7 @@ type State struct {
 	sem      *plock.Sem
 	l        *plock.Locker
 	log      func(string)
+	ann      *[announceSlots]announcement
 	admitted bool
 	self     inflightEntry // this handler's in-flight record (PID 0 if the table was full)
 	slot     int           // the writer slot held, or -1
@@ -141,6 +153,7 @@ func Open(cfg Config, log func(string)) (*State, error) {
 	s.hdr = (*header)(unsafe.Pointer(unsafe.SliceData(mem)))
 	s.body = (*body)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(mem)), offBody))
 	s.mu = plock.At(mem, offMutex)
+	s.ann = (*[announceSlots]announcement)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(mem)), offAnnounce))
 	if s.sem, err = plock.SemAt(mem, offSem); err != nil {
 		unix.Munmap(mem)
 		return nil, err
@@ -309,17 +322,13 @@ func bodyBytes(mem []byte) []byte   { return mem[offBody : offBody+int(unsafe.Si
 func shadowBytes(mem []byte) []byte { return mem[offShadow : offShadow+int(unsafe.Sizeof(body{}))] }
 
 // lock takes the state lock, repairing what a dead owner left.
-func (s *State) lock() error { return s.lockFor(opOther) }
-
-// lockFor takes the lock for an operation carrying op lost crashes (see
-// JournalOp).
-func (s *State) lockFor(op uint32) error {
+func (s *State) lock() error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.LockWait)
 	defer cancel()
 	err := s.l.Lock(ctx, s.mu)
 	switch {
 	case errors.Is(err, plock.ErrOwnerDead):
-		s.repair(op)
+		s.repair()
 		if err := s.l.Consistent(s.mu); err != nil {
 			s.l.Unlock(s.mu)
 			return err
@@ -338,33 +347,93 @@ func (s *State) lockFor(op uint32) error {
 }
 
 // repair runs with the lock just taken from a dead owner: a journaled update
-// it left half done is rolled back from the shadow.
-func (s *State) repair(op uint32) {
-	var lost uint32
+// it left half done is rolled back from the shadow. A crash it was admitting
+// is still announced, so the next Admit counts it.
+func (s *State) repair() {
 	if atomic.LoadUint32(&s.hdr.Journal) == 1 {
 		if crc32.Checksum(shadowBytes(s.mem), crcTable) == s.hdr.ShadowCRC {
 			copy(bodyBytes(s.mem), shadowBytes(s.mem))
 			s.hdr.BodyCRC = s.hdr.ShadowCRC
 		}
-		lost = s.hdr.JournalOp
 		atomic.StoreUint32(&s.hdr.Journal, 0)
 		s.log("storm: a handler died updating the state; its update was rolled back")
 	}
-	s.update(lost+op, func(b *body) {
-		b.C.Repairs++
-		// Crashes that reached handlers which died admitting them: received, and dropped.
-		b.C.Received += uint64(lost)
-		b.C.Dropped += uint64(lost)
-		b.C.HandlerDied += uint64(lost)
-	})
+	s.update(func(b *body) { b.C.Repairs++ })
+}
+
+func reapedOf(e inflightEntry) Reaped {
+	return Reaped{HandlerPID: int(e.PID), CrashPID: int(e.CrashPID), UID: e.UID,
+		Comm: string(bytes.TrimRight(e.Comm[:], "\x00")), Since: time.Unix(0, e.Since)}
+}
+
+// announce claims a free announcement slot for self, without the lock.
+// It returns the slot, or -1 when all are taken (the crash is then only
+// recorded by Admit's update).
+func (s *State) announce(self inflightEntry) int {
+	for i := range s.ann {
+		a := &s.ann[i]
+		if !atomic.CompareAndSwapInt32(&a.Claim, 0, self.PID) {
+			continue
+		}
+		a.E = self
+		atomic.StoreUint32(&a.Gen, atomic.LoadUint32(&a.Gen)+1)
+		atomic.StoreUint32(&a.State, 1)
+		return i
+	}
+	return -1
+}
+
+// unannounce frees slot i after its announcement was processed.
+func (s *State) unannounce(i int) {
+	if i < 0 {
+		return
+	}
+	atomic.StoreUint32(&s.ann[i].State, 0)
+	atomic.StoreInt32(&s.ann[i].Claim, 0)
+}
+
+// processAnnouncements, inside Admit's update: announcements whose handler
+// died before its Admit recorded them are counted as received and dropped;
+// slots of dead claimants already processed (or never completed) are freed.
+// mine is the caller's own slot, recorded by the caller.
+func (s *State) processAnnouncements(b *body, mine int) []Reaped {
+	var out []Reaped
+	for i := range s.ann {
+		a := &s.ann[i]
+		claim := atomic.LoadInt32(&a.Claim)
+		if i == mine || claim == 0 {
+			continue
+		}
+		announced := atomic.LoadUint32(&a.State) == 1
+		gen := atomic.LoadUint32(&a.Gen)
+		if announced && gen != b.AnnSeen[i] {
+			if alive(int(a.E.PID), a.E.Start) {
+				continue // it will admit itself
+			}
+			b.AnnSeen[i] = gen
+			b.C.Received++
+			b.C.Dropped++
+			b.C.HandlerDied++
+			r := reapedOf(a.E)
+			out = append(out, r)
+			s.log(fmt.Sprintf("storm: pid %d (%s) uid %d: dropped, its handler %d died admitting it", r.CrashPID, r.Comm, r.UID, r.HandlerPID))
+			continue // freed by a later Admit, once this update is committed
+		}
+		// Processed before this update began (or never announced): free it
+		// once its claimant is gone. Freeing is not journaled, and need not be.
+		if !alive(int(claim), 0) {
+			s.unannounce(i)
+		}
+	}
+	return out
 }
 
 // update changes the body under the journal: shadow first, then the flag,
 // then the change, then the checksum, then the flag cleared. A death
 // anywhere in between leaves either the old body or the new one.
-func (s *State) update(op uint32, fn func(*body)) {
+func (s *State) update(fn func(*body)) {
 	copy(shadowBytes(s.mem), bodyBytes(s.mem))
-	s.hdr.ShadowCRC, s.hdr.JournalOp = s.hdr.BodyCRC, op
+	s.hdr.ShadowCRC = s.hdr.BodyCRC
 	atomic.StoreUint32(&s.hdr.Journal, 1)
 	fn(s.body)
 	testHookInUpdate()
@@ -392,12 +461,17 @@ func (s *State) Admit(c Crash) (d Decision, reaped []Reaped, err error) {
 	}
 	self := inflightEntry{PID: int32(os.Getpid()), UID: c.UID, Start: startTime(os.Getpid()), Since: time.Now().UnixNano(), CrashPID: int32(c.PID)}
 	copy(self.Comm[:], c.Comm)
-	if err := s.lockFor(opAdmit); err != nil {
+	ann := s.announce(self)
+	if err := s.lock(); err != nil {
+		s.unannounce(ann)
 		return d, nil, err
 	}
 	now := time.Now()
-	s.update(opAdmit, func(b *body) {
-		reaped = s.reap(b)
+	s.update(func(b *body) {
+		reaped = append(s.processAnnouncements(b, ann), s.reap(b)...)
+		if ann >= 0 {
+			b.AnnSeen[ann] = atomic.LoadUint32(&s.ann[ann].Gen)
+		}
 		b.C.Received++
 		for i := range b.Inflight {
 			if b.Inflight[i].PID == 0 {
@@ -408,6 +482,7 @@ func (s *State) Admit(c Crash) (d Decision, reaped []Reaped, err error) {
 		}
 		d = s.decide(b, c.Sig, now)
 	})
+	s.unannounce(ann)
 	s.admitted = true
 	s.l.Unlock(s.mu)
 	if !d.Full {
@@ -489,14 +564,19 @@ func (s *State) reap(b *body) []Reaped {
 		if e.PID == 0 || alive(int(e.PID), e.Start) {
 			continue
 		}
-		out = append(out, Reaped{HandlerPID: int(e.PID), CrashPID: int(e.CrashPID), UID: e.UID,
-			Comm: string(bytes.TrimRight(e.Comm[:], "\x00")), Since: time.Unix(0, e.Since)})
+		r := reapedOf(*e)
+		out = append(out, r)
+		s.log(fmt.Sprintf("storm: pid %d (%s) uid %d: dropped, its handler %d died", r.CrashPID, r.Comm, r.UID, r.HandlerPID))
 		*e = inflightEntry{}
 		b.C.Dropped++
 		b.C.HandlerDied++
 	}
 	return out
 }
+
+// TakeReaped is kept for callers that log after Done: dead handlers' crashes
+// are all returned by Admit now.
+func (s *State) TakeReaped() []Reaped { return nil }
 
 // Done records how the admitted crash ended and gives the writer slot back.
 func (s *State) Done(o Outcome) error {
@@ -531,7 +611,7 @@ func (s *State) counted(fn func(*body)) error {
 	if err := s.lock(); err != nil {
 		return err
 	}
-	s.update(opOther, fn)
+	s.update(fn)
 	return s.l.Unlock(s.mu)
 }
 
@@ -578,8 +658,8 @@ func startTime(pid int) uint64 {
 	return n
 }
 
-// alive reports whether pid is still the process that started at start. A
-// zombie has finished handling: it counts as gone.
+// alive reports whether pid is still the process that started at start (any
+// process, for start 0). A zombie has finished handling: it counts as gone.
 func alive(pid int, start uint64) bool {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
@@ -589,5 +669,5 @@ func alive(pid int, start uint64) bool {
 	if i < 0 || i+2 >= len(b) || b[i+2] == 'Z' || b[i+2] == 'X' {
 		return false
 	}
-	return startTime(pid) == start
+	return start == 0 || startTime(pid) == start
 }

@@ -264,13 +264,22 @@ func TestKilledMidUpdateRollsBack(t *testing.T) {
 		t.Fatalf("helper should die: %v", err)
 	}
 	after := counters(t, s)
-	// Rolled back, and the crash it was admitting counted as received and dropped.
-	if after.Received != before.Received+1 || after.Dropped != before.Dropped+1 || after.HandlerDied != 1 ||
-		after.Repairs != 1 || after.InFlight != 0 || after.Stored != before.Stored {
+	// Rolled back: nothing of the half update is left.
+	if after.Received != before.Received || after.Dropped != before.Dropped || after.Repairs != 1 || after.InFlight != 0 {
 		t.Fatalf("half update survived: before %+v after %+v", before, after)
 	}
 	if s.hdr.Journal != 0 {
 		t.Fatal("journal left set")
+	}
+	// Its crash is still announced: the next Admit counts it and names it.
+	_, reaped, err := s.Admit(Crash{PID: 2, Sig: sig("after")})
+	if err != nil || len(reaped) != 1 || reaped[0].HandlerPID != h.Process.Pid || reaped[0].Comm != "helper" {
+		t.Fatalf("the dead admit's crash is not named: %+v %v", reaped, err)
+	}
+	s.Done(Stored)
+	final := counters(t, s)
+	if final.Received != before.Received+2 || final.Dropped != 1 || final.HandlerDied != 1 || final.Stored != before.Stored+1 {
+		t.Fatalf("after the next crash: %+v", final)
 	}
 }
 

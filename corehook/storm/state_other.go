@@ -34,3 +34,6 @@ func (s *State) Locked(fn func() error) error { return errors.ErrUnsupported }
 
 // Counters returns errors.ErrUnsupported.
 func (s *State) Counters() (Counters, error) { return Counters{}, errors.ErrUnsupported }
+
+// TakeReaped returns nothing on this system.
+func (s *State) TakeReaped() []Reaped { return nil }

@@ -17,8 +17,10 @@
 //
 // A handler killed anywhere leaves the state consistent: every update is
 // journaled (the body is copied to a shadow first) so the next owner of the
-// lock rolls a half-done update back; a dead handler's admitted crash is
-// found by its PID and start time and counted as dropped; its writer slot
+// lock rolls a half-done update back; a crash is announced before the lock
+// is taken, so one whose handler died before recording it is still counted;
+// a dead handler's admitted crash is found by its PID and start time and
+// counted as dropped; its writer slot
 // comes back through the robust mutex. A file that is corrupted, foreign,
 // from another boot, or not root's 0600 regular file is never trusted: it is
 // rebuilt (atomically, by rename) and the rebuild is logged.

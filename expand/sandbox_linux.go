@@ -74,12 +74,9 @@ func probeLayers() layers {
 		} else {
 			l.scopes = true
 		}
-		if cg, err := newCgroup(64<<20, 16); err != nil {
-			miss(LayerCgroup, fmt.Sprintf("%v: memory and processes are capped per process only", err))
-		} else {
-			cg.remove()
-			l.cgroup = true
-		}
+		// The cgroup is tried by each sandbox (openCgroup): a probe here
+		// would cost every call one more mkdir and rmdir.
+		l.cgroup = true
 		if os.Geteuid() != 0 {
 			// Not a missing layer: there is nothing to drop, and the
 			// user's own files are outside the mount namespace's view.
@@ -243,13 +240,20 @@ func (sb *sandbox) sysProcAttr() *syscall.SysProcAttr {
 	return attr
 }
 
+// openCgroup makes the sandbox's cgroup; a machine that cannot give one
+// is a missing layer of this sandbox, not an error.
 func (sb *sandbox) openCgroup() error {
 	if !sb.layers.cgroup {
 		return nil
 	}
 	cg, err := newCgroup(sb.opts.memoryBytes(), sb.opts.maxProcs())
 	if err != nil {
-		return err
+		sb.layers.cgroup = false
+		sb.layers.missing = append(append([]string{}, sb.layers.missing...), LayerCgroup)
+		note := fmt.Sprintf("sandbox layer %s missing: %v: memory and processes are capped per process only", LayerCgroup, err)
+		sb.layers.notes = append(append([]string{}, sb.layers.notes...), note)
+		sb.notes = append(sb.notes, note)
+		return nil
 	}
 	sb.cg = cg
 	return nil

@@ -109,6 +109,17 @@ func TestS3Upload(t *testing.T) {
 			t.Fatalf("SeaweedFS S3 not ready: %v\n%s", err, s3.log())
 		}
 	}
+	// The S3 port and bucket API answer before a volume server has joined:
+	// wait until an object can really be written.
+	for start := time.Now(); ; time.Sleep(300 * time.Millisecond) {
+		_, err := cl.PutObject(ctx, "cores", "ready/probe", strings.NewReader("ok"), 2, minio.PutObjectOptions{})
+		if err == nil {
+			break
+		}
+		if time.Since(start) > 90*time.Second {
+			t.Fatalf("SeaweedFS cannot store objects: %v\n%s", err, s3.log())
+		}
+	}
 	now := time.Now()
 	up := &upload.Uploader{Spool: corehook.UploadSpool(cfg), Target: target, Now: func() time.Time { return now }, Log: func(s string) { t.Log(s) }}
 

@@ -177,7 +177,10 @@ func debug(inv *base.Invocation, m *corehook.Meta, qo queryOpts) int {
 	if u := os.Getenv("DEBUGINFOD_URLS"); u != "" {
 		fmt.Fprintf(stderr, "quirk corehook debug: DEBUGINFOD_URLS=%s\n", u)
 	}
-	if err := cmd.Run(); err != nil {
+	// On a terminal the debugger gets it as a shell job would: Ctrl-C
+	// stops the program it debugs and does not interrupt quirk.
+	tty, _ := stdin.(*os.File)
+	if err := base.RunForeground(cmd, tty); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			return ee.ExitCode()

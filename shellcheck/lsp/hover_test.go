@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/quirkcheck/quirk/expand/testenv"
 	"github.com/quirkcheck/quirk/shellcheck"
@@ -101,4 +102,46 @@ func TestHoverEvidenceOff(t *testing.T) {
 		}
 		c.shutdown()
 	})
+}
+
+// slowSandbox holds Confirm until its context ends, like a shell run that
+// outlasts the user's patience.
+type slowSandbox struct{ started chan struct{} }
+
+func (slowSandbox) Ready(context.Context) (bool, string) { return true, "" }
+func (s slowSandbox) Confirm(ctx context.Context, _ *shellcheck.Result) error {
+	close(s.started)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestHoverCancel: $/cancelRequest ends a hover that is waiting for shells,
+// with the LSP's RequestCancelled error, and nothing is cached for it.
+func TestHoverCancel(t *testing.T) {
+	sb := slowSandbox{started: make(chan struct{})}
+	c := startServer(t, Options{Evidence: sb, EvidenceBudget: time.Minute})
+	c.initialize(utf8Caps(), map[string]any{"realShells": true})
+	c.open(uri, "#!/bin/bash\necho \"${@:0}\"\n", 1)
+	c.diagnostics(uri, 1)
+	c.nextID++
+	id := c.nextID
+	c.write(map[string]any{"id": id, "method": "textDocument/hover", "params": map[string]any{
+		"textDocument": map[string]any{"uri": uri}, "position": Position{Line: 1, Character: 7}}})
+	select {
+	case <-sb.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the hover never asked for evidence")
+	}
+	c.notify("$/cancelRequest", map[string]any{"id": id})
+	for {
+		m := c.next()
+		if m["id"] != float64(id) {
+			continue
+		}
+		if e, _ := m["error"].(map[string]any); e == nil || e["code"] != float64(codeRequestCancelled) {
+			t.Errorf("cancelled hover answered %v, want error %d", m, codeRequestCancelled)
+		}
+		break
+	}
+	c.shutdown()
 }

@@ -183,13 +183,10 @@ func (s *Server) Serve(ctx context.Context, l *net.UnixListener) error {
 // ServeConn handles one kernel connection and closes it.
 func (s *Server) ServeConn(c *net.UnixConn) {
 	accepted := s.o.Now()
-	closed := false
-	release := func() {
-		if !closed {
-			closed = true
-			c.Close()
-		}
-	}
+	// Closing releases the crasher; the handler may do it from its stream
+	// goroutine, the deferred call from this one.
+	var once sync.Once
+	release := func() { once.Do(func() { c.Close() }) }
 	defer release()
 	peer, err := s.o.Verify(c)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -18,17 +19,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// needRoot skips a test that needs root, unless CI=true or
-// QUIRK_REQUIRE_ROOT=1 ask for every test to run.
+// needRoot ends a test that needs root by testenv's policy.
 func needRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" || os.Getenv("QUIRK_REQUIRE_ROOT") == "1" {
-		t.Fatal("this test needs root")
-	}
-	t.Skip("needs root")
+	testenv.NeedRoot(t, "a tmpfs of its own")
 }
 
 // smallFS mounts a tmpfs of size bytes for the test (a real file system

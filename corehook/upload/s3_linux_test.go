@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/quirkcheck/quirk/expand/testenv"
 	"io"
 	"net"
 	"os"
@@ -49,12 +50,11 @@ func weedPath(t *testing.T) string {
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
+// miss ends the test for a missing tool (SeaweedFS, unshare) by
+// testenv's policy.
 func miss(t *testing.T, why string) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true but %s", why)
-	}
-	t.Skip(why)
+	testenv.Unmet(t, testenv.Shells, "%s", why)
 }
 
 // TestS3Upload runs in a network namespace of its own (loopback only): the
@@ -63,7 +63,7 @@ func TestS3Upload(t *testing.T) {
 	if os.Getenv("QUIRK_S3_CHILD") != "1" {
 		weed := weedPath(t)
 		if os.Getuid() != 0 {
-			miss(t, "the S3 test needs root for its own network namespace")
+			testenv.Unmet(t, testenv.Root, "the S3 test needs root for its own network namespace")
 		}
 		if _, err := exec.LookPath("unshare"); err != nil {
 			miss(t, "unshare is not installed")

@@ -14,10 +14,13 @@ import (
 
 // A directive is a "# quirk disable=…" (or "# shellcheck disable=…") comment.
 //
-//	# quirk disable=QK5001,QK5004 -- reason     the next statement (all its lines)
+//	# quirk disable=QK5001,QK5004 -- reason     the next command
 //	cmd "${@:0}"  # quirk disable=QK5001 -- why  this line
 //	# quirk disable-file=QK5011 -- reason       the whole file
 //
+// "The next command" is what ShellCheck 0.9 covers: the next statement, all
+// of an and-or list or pipeline and its here-documents, but not a command
+// after a ";" on the same line (TestDirectiveScopeMatchesShellCheck).
 // Codes may be IDs or names. A quirk directive needs a reason after " -- "
 // (staticcheck's rule). ShellCheck's own directives need none (their grammar
 // has no reason field) and are read as ShellCheck reads them:
@@ -28,22 +31,37 @@ import (
 //     that warn about the same behaviour (Analyzer.ShellCheck), for the
 //     constructs ShellCheck gives that code (Diagnostic.ShellCheck): an
 //     author who silenced SC2068 on a line meant it for quirk too;
+//   - "all" silences every quirk check, as it silences every ShellCheck one;
 //   - a directive before the first command covers the whole file.
 //
 // "# shellcheck disable=QK5001" is honoured too, but reported: real
 // ShellCheck cannot parse it and stops checking the file (SC1073).
 type directive struct {
-	comment    *syntax.Comment
-	start, end int // line range it covers, inclusive
-	entries    []*directiveEntry
+	comment *syntax.Comment
+	spans   []span // what it covers
+	entries []*directiveEntry
 }
 
 type directiveEntry struct {
 	analyzer *analysis.Analyzer
 	// shellCheck is the ShellCheck code the entry came from ("SC2068"),
-	// or "" when the directive named the quirk check itself.
+	// shellCheckAll for "disable=all", or "" when the directive named the
+	// quirk check itself.
 	shellCheck string
 	used       bool
+}
+
+// shellCheckAll marks the entries "# shellcheck disable=all" makes, one per
+// check: they cover every finding of the check, whatever its construct.
+const shellCheckAll = "all"
+
+// covers reports whether the entry silences diag: the check named itself or
+// by "all", or a ShellCheck code that ShellCheck gives diag's construct.
+func (e *directiveEntry) covers(diag *analysis.Diagnostic) bool {
+	if e.analyzer != diag.Analyzer {
+		return false
+	}
+	return e.shellCheck == "" || e.shellCheck == shellCheckAll || slices.Contains(diag.ShellCheckCodes(), e.shellCheck)
 }
 
 var directiveRe = regexp.MustCompile(`^\s*(quirk|shellcheck)\s+(.*)$`)
@@ -87,8 +105,7 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 		}
 		ours := m[1] == "quirk"
 		body, reason, hasReason := strings.Cut(m[2], " -- ")
-		line := int(c.Pos().Line())
-		d := &directive{comment: c, start: line, end: line}
+		d := &directive{comment: c}
 		fileWide := false
 		for _, field := range strings.Fields(body) {
 			key, value, ok := strings.Cut(field, "=")
@@ -133,19 +150,23 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 		}
 		switch {
 		case fileWide || !ours && beforeFirstCommand(file, c):
-			d.start, d.end = 1, 1<<31-1
-		case ownLine(src, c):
-			d.start, d.end = line+1, line+1
+			d.spans = []span{{0, len(src) + 1}}
+		case !ownLine(src, c):
+			d.spans = []span{lineAround(src, int(c.Pos().Offset()))}
+		default:
 			if st := nextStmt(stmts, c); st != nil {
-				d.start, d.end = int(st.Pos().Line()), int(st.End().Line())
+				d.spans = stmtSpans(st)
+			} else {
+				// Nothing follows: the next line, where a finding can
+				// still be (a closing "done < …").
+				d.spans = []span{lineAround(src, int(c.End().Offset())+1)}
 			}
 		}
 		dirs = append(dirs, d)
 	}
 	kept := diags[:0]
 	for _, diag := range diags {
-		line, _ := LineCol(src, diag.Start)
-		if !suppressed(dirs, &diag, line) {
+		if !suppressed(dirs, &diag) {
 			kept = append(kept, diag)
 		}
 	}
@@ -161,22 +182,21 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 	// Hygiene findings can themselves be disabled, but only file-wide: a
 	// directive cannot sensibly excuse itself.
 	for _, p := range problems {
-		line, _ := LineCol(src, p.Start)
-		if !suppressed(dirs, &p, line) {
+		if !suppressed(dirs, &p) {
 			kept = append(kept, p)
 		}
 	}
 	return kept
 }
 
-func suppressed(dirs []*directive, diag *analysis.Diagnostic, line int) bool {
+func suppressed(dirs []*directive, diag *analysis.Diagnostic) bool {
 	hit := false
 	for _, d := range dirs {
-		if line < d.start || line > d.end {
+		if !slices.ContainsFunc(d.spans, func(s span) bool { return s.start <= diag.Start && diag.Start < s.end }) {
 			continue
 		}
 		for _, e := range d.entries {
-			if e.analyzer == diag.Analyzer && (e.shellCheck == "" || slices.Contains(diag.ShellCheckCodes(), e.shellCheck)) {
+			if e.covers(diag) {
 				e.used, hit = true, true
 			}
 		}
@@ -195,12 +215,18 @@ func shellCheckEntries(code string, known []*analysis.Analyzer) (entries []*dire
 		// measured): neofetch writes them that way.
 		code = "SC" + strings.ReplaceAll(code, "-", "-SC")
 	}
+	if code == shellCheckAll { // lower case only, as ShellCheck takes it
+		for _, a := range known {
+			entries = append(entries, &directiveEntry{analyzer: a, shellCheck: shellCheckAll})
+		}
+		return entries, nil
+	}
 	upper := strings.ToUpper(code)
 	if !strings.HasPrefix(upper, "SC") {
 		if a := lookupIn(known, code); a != nil {
 			return []*directiveEntry{{analyzer: a}}, a
 		}
-		return nil, nil // "all" and other ShellCheck words are ShellCheck's business
+		return nil, nil // other ShellCheck words are ShellCheck's business
 	}
 	lo, hi, ok := shellCheckRange(upper)
 	if !ok {
@@ -250,6 +276,33 @@ func ownLine(src []byte, c *syntax.Comment) bool {
 		}
 	}
 	return true
+}
+
+// A span is the byte offsets [start, end) of source a directive covers.
+type span struct{ start, end int }
+
+// lineAround is the line holding offset off, its newline included.
+func lineAround(src []byte, off int) span {
+	off = min(off, len(src))
+	s := span{bytes.LastIndexByte(src[:off], '\n') + 1, len(src) + 1}
+	if i := bytes.IndexByte(src[off:], '\n'); i >= 0 {
+		s.end = off + i + 1
+	}
+	return s
+}
+
+// stmtSpans is what st covers: the statement and its here-document bodies,
+// which come after the line it ends on (where a command after ";" is not
+// st's), and ShellCheck's scope holds them.
+func stmtSpans(st *syntax.Stmt) []span {
+	spans := []span{{int(st.Pos().Offset()), int(st.End().Offset())}}
+	syntax.Walk(st, func(n syntax.Node) bool {
+		if r, ok := n.(*syntax.Redirect); ok && r.Hdoc != nil {
+			spans = append(spans, span{int(r.Hdoc.Pos().Offset()), int(r.Hdoc.End().Offset())})
+		}
+		return true
+	})
+	return spans
 }
 
 // nextStmt is the outermost statement starting after c.

@@ -1,17 +1,15 @@
 package rules_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"github.com/quirkcheck/quirk/expand/testenv"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/quirkcheck/quirk/shellcheck"
+	"github.com/quirkcheck/quirk/shellcheck/internal/realshellcheck"
 )
 
 // TestShellCheckGivesTheMappedCodes runs the real ShellCheck over every
@@ -21,7 +19,6 @@ import (
 // the mapping honest: a code ShellCheck does not give the construct would
 // let an unrelated directive hide a finding.
 func TestShellCheckGivesTheMappedCodes(t *testing.T) {
-	bin := testenv.NeedTool(t, "shellcheck")
 	checked := 0
 	for _, a := range shellcheck.Registry() {
 		if len(a.ShellCheck) == 0 {
@@ -40,18 +37,8 @@ func TestShellCheckGivesTheMappedCodes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got struct {
-				Comments []struct {
-					Line int `json:"line"`
-					Code int `json:"code"`
-				} `json:"comments"`
-			}
-			out, _ := exec.Command(bin, "--norc", "-f", "json1", file).Output() // exit 1: findings
-			if err := json.Unmarshal(out, &got); err != nil {
-				t.Fatalf("%s: shellcheck output: %v\n%s", file, err, out)
-			}
 			byLine := map[int][]string{}
-			for _, c := range got.Comments {
+			for _, c := range realshellcheck.Comments(t, file) {
 				byLine[c.Line] = append(byLine[c.Line], fmt.Sprintf("SC%d", c.Code))
 			}
 			for _, d := range res.Diagnostics {

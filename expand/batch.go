@@ -23,7 +23,10 @@ import (
 // fatal expansion errors), the batch goes on with the next group, and the
 // caller reruns that case in a subshell of its own, with the rest of its
 // group, in a fresh process. eval turns a syntax error into that case's
-// error.
+// error. A batch runs its group cases first, then the subshell ones,
+// then, in bash, the cases that run at the top level (see topLevelIn): the
+// cases are independent, so the order only decides how many forks they
+// cost (one per subshell case, one per group).
 //
 // Streams, per case N:
 //
@@ -58,14 +61,18 @@ func shellQuote(s string) string {
 }
 
 // batchScript renders cases; index holds their indexes in the caller's
-// slice and isolated says which run in a subshell.
-func batchScript(printBuiltin bool, cases []WordCase, index []int, isolated []bool) string {
+// slice and isolated says which run in a subshell of their own; the rest
+// share group subshells, except those that run at the top level.
+// top says which run at the batch's top level, outside any subshell (see
+// topLevelSafe); isolated wins over top.
+func batchScript(printBuiltin bool, cases []WordCase, index []int, isolated, top []bool) string {
 	var b strings.Builder
 	b.WriteString(emitter(printBuiltin))
 	if len(cases) > 0 {
 		fmt.Fprintf(&b, "__quirk_begin %d\n", index[0])
 	}
 	inGroup, grouped := false, 0
+	atTop := func(i int) bool { return top != nil && top[i] && !isolated[i] }
 	for i, c := range cases {
 		var set strings.Builder
 		set.WriteString("set --")
@@ -77,7 +84,7 @@ func batchScript(printBuiltin bool, cases []WordCase, index []int, isolated []bo
 		if c.Setup != "" {
 			body = c.Setup + "\n" + body
 		}
-		if !isolated[i] && !inGroup {
+		if !isolated[i] && !atTop(i) && !inGroup {
 			b.WriteString("(\n")
 			inGroup, grouped = true, 0
 		}
@@ -91,12 +98,16 @@ func batchScript(printBuiltin bool, cases []WordCase, index []int, isolated []bo
 				local = "local " + strings.Join(names, " ") + "\n"
 			}
 			fmt.Fprintf(&b, "__quirk_f() {\nlocal -\n%s%s\neval %s\n}\n__quirk_f\n", local, set.String(), shellQuote(body))
-			grouped++
+			if inGroup {
+				grouped++
+			}
 		} else {
 			// Separate lines: bash skips the rest of a line after some
 			// expansion errors, and the status must still be written.
 			fmt.Fprintf(&b, "%s\neval %s\n", set.String(), shellQuote(body))
-			grouped++
+			if inGroup {
+				grouped++
+			}
 		}
 		next := -1
 		if i+1 < len(cases) {
@@ -109,7 +120,7 @@ func batchScript(printBuiltin bool, cases []WordCase, index []int, isolated []bo
 		// A group ends before an isolated case, after groupSize cases and
 		// at the end; the case after it is begun outside, so that it
 		// starts even when a case killed the group's subshell.
-		closeGroup := inGroup && (i+1 == len(cases) || isolated[i+1] || grouped == groupSize)
+		closeGroup := inGroup && (i+1 == len(cases) || isolated[i+1] || atTop(i+1) || grouped == groupSize)
 		if closeGroup {
 			fmt.Fprintf(&b, "__quirk_end %s -1\n)\n", status)
 			inGroup = false
@@ -141,34 +152,59 @@ func needsSubshell(c WordCase, localScope bool) bool {
 // known: a word that would end the shell runs in its own subshell from the
 // start, instead of costing its group a rerun in a new process. In dash and
 // BusyBox ash every non-POSIX expansion (${x:1}, ${x/a/b}, ${x^}) is a fatal
-// "Bad substitution"; in bash a negative length (${@:2:-1}) is fatal under -c.
+// "Bad substitution". bash's negative length (${@:2:-1}) ends a subshell
+// but not the top level of the batch: such a case runs there instead (see
+// topLevelIn), with neither a subshell nor a group of its own.
 func needsSubshellIn(c WordCase, engine string, localScope bool) bool {
 	if needsSubshellAny(c, localScope) {
 		return true
 	}
-	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(c.Word), "")
+	return fatalIn(c.Word, engine) == fatalAnywhere
+}
+
+// topLevelIn says whether a case that needs no subshell of its own runs
+// at the batch's top level: in bash an expansion error there discards the
+// command (status 1, the message on stderr) and the sourced batch goes on,
+// where in a subshell (a group) it ends the subshell; a function's locals
+// and "local -" are restored on the way out. Should a shell end anyway,
+// the case is rerun in a subshell of its own, as any other killer.
+func topLevelIn(c WordCase, engine string, localScope bool) bool {
+	return engine == "bash" && !needsSubshellIn(c, engine, localScope) && fatalIn(c.Word, engine) == fatalInSubshell
+}
+
+type fatality int
+
+const (
+	notFatal        fatality = iota
+	fatalAnywhere            // ends the shell wherever it runs
+	fatalInSubshell          // ends a subshell, not the top level
+)
+
+// fatalIn is what evaluating word does to the engine's shell.
+func fatalIn(word, engine string) fatality {
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(word), "")
 	if err != nil {
-		return true
+		return fatalAnywhere
 	}
-	fatal := false
+	fatal := notFatal
 	syntax.Walk(f, func(n syntax.Node) bool {
 		pe, ok := n.(*syntax.ParamExp)
 		if !ok {
-			return !fatal
+			return fatal != fatalAnywhere
 		}
 		switch engine {
 		case "dash", "ash":
 			if pe.Slice != nil || pe.Repl != nil || pe.Exp != nil && pe.Exp.Op >= syntax.UpperFirst && pe.Exp.Op <= syntax.LowerAll {
-				fatal = true
+				fatal = fatalAnywhere
 			}
 		case "bash":
 			if pe.Slice != nil && pe.Slice.Length != nil {
 				if u, ok := pe.Slice.Length.(*syntax.UnaryArithm); ok && u.Op == syntax.Minus {
-					fatal = true
+					fatal = fatalInSubshell
 				}
 			}
 		}
-		return !fatal
+		return fatal != fatalAnywhere
 	})
 	return fatal
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,9 +52,10 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 		}
 		groups[arg0] = append(groups[arg0], i)
 	}
-	isolated := make([]bool, len(cases))
+	isolated, top := make([]bool, len(cases)), make([]bool, len(cases))
 	for i, c := range cases {
 		isolated[i] = needsSubshellIn(c, sh.Name, sh.scopesLocally())
+		top[i] = topLevelIn(c, sh.Name, sh.scopesLocally())
 	}
 	// Batches run on every core: each worker takes an equal share of the
 	// cases of one $0 and works through it batch after batch.
@@ -95,7 +97,7 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 							isolated[i] = true
 						}
 					}
-					rest, err := wsb.runBatch(ctx, sh, opts, arg0, cases, chunk, isolated, results, int(batchNo.Add(1)), &killers)
+					rest, err := wsb.runBatch(ctx, sh, opts, arg0, cases, chunk, isolated, top, results, int(batchNo.Add(1)), &killers)
 					if err != nil {
 						errMu.Lock()
 						firstErr = cmp.Or(firstErr, fmt.Errorf("%s: %w", sh.Name, err))
@@ -123,14 +125,15 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 // that ended its group's subshell (now marked isolated, so that the rerun
 // gives it a subshell of its own), the rest of that group, and whatever the
 // process did not reach.
-func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 string, cases []WordCase, chunk []int, isolated []bool, results []Result, batchNo int, killers *sync.Map) ([]int, error) {
+func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 string, cases []WordCase, chunk []int, isolated, top []bool, results []Result, batchNo int, killers *sync.Map) ([]int, error) {
+	chunk = byPlacement(chunk, isolated, top)
 	sub := make([]WordCase, len(chunk))
-	iso := make([]bool, len(chunk))
+	iso, atTop := make([]bool, len(chunk)), make([]bool, len(chunk))
 	for j, i := range chunk {
-		sub[j], iso[j] = cases[i], isolated[i]
+		sub[j], iso[j], atTop[j] = cases[i], isolated[i], top[i]
 	}
 	script := filepath.Join(sb.root, fmt.Sprintf("batch-%d.sh", batchNo))
-	if err := os.WriteFile(script, []byte(batchScript(sh.spec.printBuiltin, sub, chunk, iso)), 0o644); err != nil {
+	if err := os.WriteFile(script, []byte(batchScript(sh.spec.printBuiltin, sub, chunk, iso, atTop)), 0o644); err != nil {
 		return nil, err
 	}
 	out, err := sb.run(ctx, sh, sh.command(". "+shellQuote(script), opts, arg0), sh.environ(opts, true), true)
@@ -191,6 +194,28 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 
 		return nil, fmt.Errorf("batch produced no result (status %d): %s", out.status, msg)
 	}
 	return rest, nil
+}
+
+// byPlacement orders a chunk's cases (each independent of the others, so
+// any order gives the same results) as group cases first, then those with
+// a subshell of their own, then those at the top level: every case then
+// pays for at most one fork, and a group is cut short only by its size,
+// not by the isolated cases between its members (which made a second
+// fork per isolated case). The top-level ones come last, so that a shell
+// they end after all costs only them a rerun.
+func byPlacement(chunk []int, isolated, top []bool) []int {
+	rank := func(i int) int {
+		switch {
+		case isolated[i]:
+			return 1
+		case top[i]:
+			return 2
+		}
+		return 0
+	}
+	sorted := slices.Clone(chunk)
+	slices.SortStableFunc(sorted, func(a, b int) int { return rank(a) - rank(b) })
+	return sorted
 }
 
 // minShare is the fewest cases worth a batch process of their own.

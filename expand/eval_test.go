@@ -394,18 +394,89 @@ func TestLocalSetups(t *testing.T) {
 func TestKnownKillersIsolated(t *testing.T) {
 	for _, tc := range []struct {
 		engine, word string
-		want         bool
+		want, top    bool
 	}{
-		{"dash", `"${@:1}"`, true},
-		{"ash", `"${x/a/b}"`, true},
-		{"dash", `"${x#a}"`, false},
-		{"bash", `"${@:2:-1}"`, true},
-		{"bash", `"${@:1:2}"`, false},
-		{"bash", `"${@: -1}"`, false},
-		{"zsh", `"${@:2:-1}"`, false},
+		{"dash", `"${@:1}"`, true, false},
+		{"ash", `"${x/a/b}"`, true, false},
+		{"dash", `"${x#a}"`, false, false},
+		// Fatal in a subshell only: it runs at the batch's top level.
+		{"bash", `"${@:2:-1}"`, false, true},
+		{"bash", `"${@:1:2}"`, false, false},
+		{"bash", `"${@: -1}"`, false, false},
+		{"bash", `"${x?}${@:2:-1}"`, true, false},
+		{"zsh", `"${@:2:-1}"`, false, false},
 	} {
-		if got := needsSubshellIn(WordCase{Word: tc.word}, tc.engine, tc.engine == "bash"); got != tc.want {
+		c := WordCase{Word: tc.word}
+		if got := needsSubshellIn(c, tc.engine, tc.engine == "bash"); got != tc.want {
 			t.Errorf("%s %s: isolated %v, want %v", tc.engine, tc.word, got, tc.want)
+		}
+		if got := topLevelIn(c, tc.engine, tc.engine == "bash"); got != tc.top {
+			t.Errorf("%s %s: top level %v, want %v", tc.engine, tc.word, got, tc.top)
+		}
+	}
+}
+
+// TestBashTopLevelKillers: bash's negative length ends a subshell but not
+// the batch's top level, where such cases run (with or without a scoped
+// setup) among plain cases, setups and real killers. Each case must get
+// the result one "bash -c" gives it, and no setup may leak into another.
+func TestBashTopLevelKillers(t *testing.T) {
+	bash := needShell(t, "bash")
+	var cases []WordCase
+	for i := range 400 {
+		arg := fmt.Sprint(i)
+		switch i % 6 {
+		case 0:
+			cases = append(cases, WordCase{Word: `"${@:2:-1}"`, Args: []string{arg, "b", "c"}})
+		case 1:
+			cases = append(cases, WordCase{Setup: "IFS=:; set -f; x=1", Word: `"${@:1:-1}"`, Args: []string{arg, "b"}})
+		case 2:
+			cases = append(cases, WordCase{Word: `"${unset_q?boom}"`, Args: []string{arg}})
+		case 3:
+			cases = append(cases, WordCase{Setup: "IFS=:", Word: `"$*"`, Args: []string{arg, "b"}})
+		case 4:
+			// Runs at the top level too, next to the setups above; it
+			// fails only if one of them leaked.
+			cases = append(cases, WordCase{Word: `"${x:-clean}" "$IFS" "${-//[!f]/}" ${x:+"${@:2:-1}"}`, Args: []string{arg, "b", "c"}})
+		default:
+			cases = append(cases, WordCase{Word: `"$1" "${x-unset}" "$IFS" * "$-"`, Args: []string{arg}})
+		}
+	}
+	rs, err := EvalWords(t.Context(), "bash", cases, Options{Files: []string{"f1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := naiveBash(t.Context(), bash.Path, cases[:12])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rs {
+		switch i % 6 {
+		case 0, 1:
+			if r.Err != nil || r.Status == 0 || r.Fields != nil || !strings.Contains(r.Stderr, "substring expression < 0") {
+				t.Errorf("negative length %d: %s, stderr %q", i, r, r.Stderr)
+			}
+		case 2:
+			if r.Err != nil || r.Status == 0 || r.Fields != nil || !strings.Contains(r.Stderr, "boom") {
+				t.Errorf("killer %d: %s, stderr %q", i, r, r.Stderr)
+			}
+		case 3:
+			if got := FieldString(r); got != fmt.Sprintf("<%d:b>", i) {
+				t.Errorf("setup case %d: %s", i, got)
+			}
+		case 4:
+			if got := FieldString(r); got != "<clean>< \t\n><>" || r.Status != 0 {
+				t.Errorf("top-level case %d saw another case's setup: %s, status %d, stderr %q", i, got, r.Status, r.Stderr)
+			}
+		default:
+			// $- differs from one "bash -c" (no c in a sourced batch): only
+			// compare what the cases could have leaked.
+			if len(r.Fields) != 5 || r.Fields[0] != fmt.Sprint(i) || r.Fields[1] != "unset" || r.Fields[2] != " \t\n" || r.Fields[3] != "f1" || strings.Contains(r.Fields[4], "f") {
+				t.Errorf("plain case %d saw another case's state: %s", i, FieldString(r))
+			}
+		}
+		if i < 12 && (i%6 == 0 || i%6 == 1) && want[i] != nil {
+			t.Errorf("case %d: bash -c printed %q: the word is not an error there", i, want[i])
 		}
 	}
 }

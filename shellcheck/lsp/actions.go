@@ -51,14 +51,14 @@ func (s *Server) codeAction(req *jsonrpc2.Request) (any, error) {
 		if a := d.Analyzer; a == nil || a.Builtin {
 			continue // directive hygiene findings are fixed, not disabled
 		}
-		line := -1
 		if file == nil {
 			file = parse(cr)
 		}
+		place := placement{line: -1}
 		if file != nil {
-			line = statementLine(file, cr.text, d.Start)
+			place = directivePlacement(file, cr.text, d.Start)
 		}
-		actions = append(actions, disableActions(cr, uri, d.Code(), line, ld)...)
+		actions = append(actions, disableActions(cr, uri, d.Code(), place, ld)...)
 	}
 	if wantFixAll {
 		if edits := safeEdits(cr.result.Diagnostics); len(edits) > 0 {
@@ -71,15 +71,16 @@ func (s *Server) codeAction(req *jsonrpc2.Request) (any, error) {
 	return actions, nil
 }
 
-// disableActions are "disable on this line" (a directive above the
-// statement at 0-based line; -1 when unknown) and "in this file". quirk's
+// disableActions are "disable on this line" and "in this file". quirk's
 // checks get quirk's directive, with the reason it asks for; real
-// ShellCheck's findings (quirk.withShellcheck) get ShellCheck's own.
-func disableActions(cr *checkResult, uri, code string, line int, ld Diagnostic) []CodeAction {
+// ShellCheck's findings (quirk.withShellcheck) get ShellCheck's own, which
+// it reads only on a line of its own.
+func disableActions(cr *checkResult, uri, code string, place placement, ld Diagnostic) []CodeAction {
 	lineDirective := "# quirk disable=" + code + " -- " + reasonPlaceholder
 	fileDirective := "# quirk disable-file=" + code + " -- " + reasonPlaceholder
 	name := code
-	if strings.HasPrefix(code, "SC") {
+	sc := strings.HasPrefix(code, "SC")
+	if sc {
 		// Before the first command, ShellCheck reads a directive as
 		// file-wide; elsewhere it covers the next command.
 		lineDirective = "# shellcheck disable=" + code
@@ -87,10 +88,20 @@ func disableActions(cr *checkResult, uri, code string, line int, ld Diagnostic) 
 		name = "ShellCheck " + code
 	}
 	var out []CodeAction
-	if line >= 0 {
+	var edit *TextEdit
+	switch {
+	case place.line < 0:
+	case !place.trailing:
+		e := cr.insertLine(place.line, indentOf(cr, place.line)+lineDirective)
+		edit = &e
+	case !sc:
+		end := cr.lines.position(cr.lines.lineEnd(place.line), cr.enc)
+		edit = &TextEdit{Range: Range{Start: end, End: end}, NewText: "  " + lineDirective}
+	}
+	if edit != nil {
 		out = append(out, CodeAction{
 			Title: fmt.Sprintf("Disable %s on this line", name), Kind: KindQuickFix, Diagnostics: []Diagnostic{ld},
-			Edit: &WorkspaceEdit{Changes: map[string][]TextEdit{uri: {cr.insertLine(line, indentOf(cr, line)+lineDirective)}}},
+			Edit: &WorkspaceEdit{Changes: map[string][]TextEdit{uri: {*edit}}},
 		})
 	}
 	return append(out, CodeAction{
@@ -166,27 +177,75 @@ func parse(cr *checkResult) *syntax.File {
 	return f
 }
 
-// statementLine is the 0-based line on which to put a directive for a
-// finding at off: the first line of the innermost statement holding it.
-// A directive on its own line covers the whole next statement, so this is
-// right for findings on a continuation line too, and it never lands inside
-// a multi-line string.
-func statementLine(f *syntax.File, src string, off int) int {
-	var best *syntax.Stmt
+// placement is where a line directive goes: on its own line before
+// 0-based line (covering the next command, all its lines), or, when
+// trailing, at the end of that line (covering the line); line -1: nowhere
+// safe.
+type placement struct {
+	line     int
+	trailing bool
+}
+
+// directivePlacement finds where a directive silences the finding at off.
+// A directive on its own line covers the next command, so it goes above
+// the first command on the line of the innermost statement holding the
+// finding, when that command holds the finding (a continuation line, a
+// body inside an if on one line). After another command on the same line
+// ("x=1; echo ..."), the directive would cover only x=1: then it trails
+// the statement's last line, unless that line already has a comment,
+// starts a here-document or continues with a backslash.
+func directivePlacement(f *syntax.File, src string, off int) placement {
+	var stmts []*syntax.Stmt
+	var comments []syntax.Comment
+	var heredocLines []uint
+	var inner *syntax.Stmt
 	syntax.Walk(f, func(n syntax.Node) bool {
-		st, ok := n.(*syntax.Stmt)
-		if !ok {
-			return true
-		}
-		if int(st.Pos().Offset()) <= off && off <= int(st.End().Offset()) {
-			best = st // Walk goes outside in: the last hit is innermost
+		switch n := n.(type) {
+		case *syntax.Stmt:
+			stmts = append(stmts, n)
+			if int(n.Pos().Offset()) <= off && off <= int(n.End().Offset()) {
+				inner = n // Walk goes outside in: the last hit is innermost
+			}
+		case *syntax.Comment:
+			comments = append(comments, *n)
+		case *syntax.Redirect:
+			if n.Op == syntax.Hdoc || n.Op == syntax.DashHdoc {
+				heredocLines = append(heredocLines, n.Pos().Line())
+			}
 		}
 		return true
 	})
-	if best == nil {
-		return strings.Count(src[:min(off, len(src))], "\n")
+	if inner == nil {
+		return placement{line: strings.Count(src[:min(off, len(src))], "\n")}
 	}
-	return int(best.Pos().Line()) - 1
+	line := inner.Pos().Line()
+	var first *syntax.Stmt // the command a directive above this line covers
+	for _, st := range stmts {
+		if st.Pos().Line() != line {
+			continue
+		}
+		if first == nil || st.Pos().Offset() < first.Pos().Offset() ||
+			st.Pos().Offset() == first.Pos().Offset() && st.End().Offset() > first.End().Offset() {
+			first = st
+		}
+	}
+	if first != nil && int(first.Pos().Offset()) <= off && off <= int(first.End().Offset()) {
+		return placement{line: int(line) - 1}
+	}
+	last := inner.End().Line()
+	for _, c := range comments {
+		if c.Pos().Line() == last {
+			return placement{line: -1}
+		}
+	}
+	if slices.Contains(heredocLines, last) {
+		return placement{line: -1}
+	}
+	lines := strings.Split(src, "\n")
+	if int(last) > len(lines) || strings.HasSuffix(strings.TrimRight(lines[last-1], " \t"), "\\") {
+		return placement{line: -1}
+	}
+	return placement{line: int(last) - 1, trailing: true}
 }
 
 func indentOf(cr *checkResult, n int) string {

@@ -142,7 +142,10 @@ func codes(diags []Diagnostic) []string {
 // result with the checker: a disable directive silences exactly its
 // finding, with no complaint about the directive; fixes remove theirs.
 func TestActionsApplied(t *testing.T) {
-	src := "#!/bin/bash\nf() {\n\tprintf '%s\\n' \\\n\t\t\"${@:0}\"\n}\nx=$@\nexec \"${@:1:-1}\"\ncat <<EOF\n${@:0}\nEOF\n"
+	// Findings on a continuation line, after another command on the same
+	// line (a directive above would cover only that one), inside a
+	// one-line if, and in a here-document.
+	src := "#!/bin/bash\nf() {\n\tprintf '%s\\n' \\\n\t\t\"${@:0}\"\n}\nx=$@\nexec \"${@:1:-1}\"\ny=1; echo \"${@:0}\"\nif true; then echo \"${@:0}\"; fi\ncat <<EOF\n${@:0}\nEOF\n"
 	for _, enc := range []struct {
 		caps map[string]any
 		enc  Encoding

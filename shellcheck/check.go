@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -107,18 +106,15 @@ var registry = sync.OnceValue(Registry)
 func Lookup(key string) *analysis.Analyzer { return lookupIn(Registry(), key) }
 
 // ForShellCheckCode returns the checks that warn about the same constructs
-// as ShellCheck's code ("SC2068", "2068"); "SC5001" is QK5001.
+// as ShellCheck's code or range ("SC2068", "2068", "SC2000-SC2199"), as a
+// "# shellcheck disable=" of it reads them; "SC5001" is QK5001.
 func ForShellCheckCode(code string) []*analysis.Analyzer {
-	code = strings.ToUpper(strings.TrimSpace(code))
-	if !strings.HasPrefix(code, "SC") {
-		code = "SC" + code
-	}
 	var out []*analysis.Analyzer
-	for _, a := range Registry() {
-		if slices.Contains(a.ShellCheck, code) || "SC"+strconv.Itoa(a.Code()) == code {
+	eachShellCheckMatch(code, registry(), func(a *analysis.Analyzer, _ string) {
+		if !slices.Contains(out, a) {
 			out = append(out, a)
 		}
-	}
+	})
 	return out
 }
 

@@ -174,7 +174,7 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 		for _, e := range d.entries {
 			// A ShellCheck code left unused here may well be used by
 			// ShellCheck: not quirk's to report.
-			if !e.used && enabled(e.analyzer) && !e.analyzer.Builtin && e.shellCheck == "" {
+			if !e.used && e.shellCheck == "" && !e.analyzer.Builtin && enabled(e.analyzer) {
 				report(d.comment, UnusedDirective, "directive disables %s but nothing here triggers it; remove it", e.analyzer.ID)
 			}
 		}
@@ -206,45 +206,59 @@ func suppressed(dirs []*directive, diag *analysis.Diagnostic) bool {
 
 // shellCheckEntries reads one code of a "# shellcheck disable=" list: SC5001
 // (QK5001), a ShellCheck code or range mapped to the checks that cover the
-// same behaviour, or a quirk ID or name, which is honoured but also returned
-// as qk, because it breaks real ShellCheck.
+// same behaviour, "all", or a quirk ID or name, which is honoured but also
+// returned as qk, because it breaks real ShellCheck.
 func shellCheckEntries(code string, known []*analysis.Analyzer) (entries []*directiveEntry, qk *analysis.Analyzer) {
 	code = strings.TrimSpace(code)
-	if code != "" && strings.Trim(code, "0123456789-") == "" {
-		// ShellCheck takes bare numbers too (disable=2048,2086; 0.9.0,
-		// measured): neofetch writes them that way.
-		code = "SC" + strings.ReplaceAll(code, "-", "-SC")
-	}
 	if code == shellCheckAll { // lower case only, as ShellCheck takes it
 		for _, a := range known {
 			entries = append(entries, &directiveEntry{analyzer: a, shellCheck: shellCheckAll})
 		}
 		return entries, nil
 	}
-	upper := strings.ToUpper(code)
-	if !strings.HasPrefix(upper, "SC") {
+	isCode := eachShellCheckMatch(code, known, func(a *analysis.Analyzer, sc string) {
+		entries = append(entries, &directiveEntry{analyzer: a, shellCheck: sc})
+	})
+	if !isCode {
 		if a := lookupIn(known, code); a != nil {
 			return []*directiveEntry{{analyzer: a}}, a
 		}
-		return nil, nil // other ShellCheck words are ShellCheck's business
+		// other ShellCheck words are ShellCheck's business
 	}
-	lo, hi, ok := shellCheckRange(upper)
+	return entries, nil
+}
+
+// eachShellCheckMatch calls match for every check that a ShellCheck code or
+// range ("SC2068", "2068", "SC2000-SC2199") names: a check whose own code is
+// in it, as editors show quirk's codes (SC5001 is QK5001; sc is ""), and a
+// check that warns about a construct ShellCheck gives a code in it (sc is
+// that code). It reports whether code is a ShellCheck code at all.
+func eachShellCheckMatch(code string, known []*analysis.Analyzer, match func(a *analysis.Analyzer, sc string)) bool {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if code != "" && strings.Trim(code, "0123456789-") == "" {
+		// ShellCheck takes bare numbers too (disable=2048,2086; 0.9.0,
+		// measured): neofetch writes them that way.
+		code = "SC" + strings.ReplaceAll(code, "-", "-SC")
+	}
+	if !strings.HasPrefix(code, "SC") {
+		return false
+	}
+	lo, hi, ok := shellCheckRange(code)
 	if !ok {
-		return nil, nil
+		return false
 	}
 	in := func(n int) bool { return lo <= n && n <= hi }
 	for _, a := range known {
 		if in(a.Code()) {
-			// quirk's own codes as editors show them: SC5001 is QK5001.
-			entries = append(entries, &directiveEntry{analyzer: a})
+			match(a, "")
 		}
 		for _, sc := range a.ShellCheck {
 			if n, _ := strconv.Atoi(strings.TrimPrefix(sc, "SC")); in(n) {
-				entries = append(entries, &directiveEntry{analyzer: a, shellCheck: sc})
+				match(a, sc)
 			}
 		}
 	}
-	return entries, nil
+	return true
 }
 
 // shellCheckRange reads "SC2068" or "SC2000-SC2199".

@@ -123,7 +123,7 @@ func TestConfirmDropsUnproven(t *testing.T) {
 
 // The script's own data never runs: a variable whose value is an array
 // subscript with a command substitution would run that command when bash
-// evaluates it as a slice offset (issue #8). The checker does not take it
+// evaluates it as a slice offset. The checker does not take it
 // for a constant, and --confirm refuses to evaluate a finding that relies
 // on it, saying so in the evidence.
 func TestConfirmNeverRunsScriptData(t *testing.T) {

@@ -14,14 +14,16 @@ import (
 
 // A directive is a "# quirk disable=…" (or "# shellcheck disable=…") comment.
 //
-//	# quirk disable=QK5001,QK5004 -- reason     the next command
+//	# quirk disable=QK5001,QK5004 -- reason     the next statement's lines
 //	cmd "${@:0}"  # quirk disable=QK5001 -- why  this line
 //	# quirk disable-file=QK5011 -- reason       the whole file
 //
-// "The next command" is what ShellCheck 0.9 covers: the next statement, all
-// of an and-or list or pipeline and its here-documents, but not a command
-// after a ";" on the same line (TestDirectiveScopeMatchesShellCheck).
-// Codes may be IDs or names. A quirk directive needs a reason after " -- "
+// A ShellCheck directive covers what ShellCheck 0.9 covers: the next
+// statement, all of an and-or list or pipeline and its here-documents, but
+// not a command after a ";" on the same line
+// (TestDirectiveScopeMatchesShellCheck). quirk's own covers every command on
+// the lines of that statement, and its here-documents. Codes may be IDs or
+// names. A quirk directive needs a reason after " -- "
 // (staticcheck's rule). ShellCheck's own directives need none (their grammar
 // has no reason field) and are read as ShellCheck reads them:
 //
@@ -156,6 +158,14 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 		default:
 			if st := nextStmt(stmts, c); st != nil {
 				d.spans = stmtSpans(st)
+				if ours {
+					// quirk's own directive covers every command on the
+					// statement's lines, so that the editor's "disable on
+					// this line", written above the line, also covers a
+					// second command after ";" there.
+					first := &d.spans[0]
+					first.start, first.end = lineAround(src, first.start).start, lineAround(src, first.end).end
+				}
 			} else {
 				// Nothing follows: the next line, where a finding can
 				// still be (a closing "done < …").

@@ -130,10 +130,10 @@ func parseScript(filename string, src []byte, dialect analysis.Dialect) (*parsed
 	if isBats(filename, src) {
 		variant = syntax.LangBats
 	}
-	parse := func(b []byte) (*syntax.File, error) {
-		return syntax.NewParser(syntax.KeepComments(true), syntax.Variant(variant)).Parse(bytes.NewReader(b), filename)
+	parseAs := func(b []byte, v syntax.LangVariant) (*syntax.File, error) {
+		return syntax.NewParser(syntax.KeepComments(true), syntax.Variant(v)).Parse(bytes.NewReader(b), filename)
 	}
-	file, err := parse(src)
+	file, err := parseAs(src, variant)
 	if err == nil {
 		return &parsed{file: file, src: src}, nil
 	}
@@ -141,8 +141,7 @@ func parseScript(filename string, src []byte, dialect analysis.Dialect) (*parsed
 		// Bash reads "((" as arithmetic where POSIX sh sees two subshells;
 		// a POSIX parse rescues such scripts (it fails on bash syntax, which
 		// the first parse would have accepted).
-		posix := syntax.NewParser(syntax.KeepComments(true), syntax.Variant(syntax.LangPOSIX))
-		if f2, err2 := posix.Parse(bytes.NewReader(src), filename); err2 == nil {
+		if f2, err2 := parseAs(src, syntax.LangPOSIX); err2 == nil {
 			return &parsed{file: f2, src: src}, nil
 		}
 	}
@@ -152,12 +151,12 @@ func parseScript(filename string, src []byte, dialect analysis.Dialect) (*parsed
 	// budget in bytes parsed: hostile input (megabytes of non-shell) must
 	// not turn one file into minutes of work.
 	budget := recoveryBudget(len(src))
-	parse = func(b []byte) (*syntax.File, error) {
+	parse := func(b []byte) (*syntax.File, error) {
 		if budget -= len(b) + 1; budget < 0 {
 			return nil, errBudget
 		}
 		p.attempts++
-		return syntax.NewParser(syntax.KeepComments(true), syntax.Variant(variant)).Parse(bytes.NewReader(b), filename)
+		return parseAs(b, variant)
 	}
 	for range maxSkipped * 2 {
 		off, ok := errOffset(err)

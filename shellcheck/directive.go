@@ -159,10 +159,9 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 			if st := nextStmt(stmts, c); st != nil {
 				d.spans = stmtSpans(st)
 				if ours {
-					// quirk's own directive covers every command on the
-					// statement's lines, so that the editor's "disable on
-					// this line", written above the line, also covers a
-					// second command after ";" there.
+					// quirk's own directive has always covered every
+					// command on the statement's lines: a directive above
+					// "a; b" covers b too.
 					first := &d.spans[0]
 					first.start, first.end = lineAround(src, first.start).start, lineAround(src, first.end).end
 				}

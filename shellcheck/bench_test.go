@@ -87,3 +87,27 @@ func BenchmarkCorpusCheck(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDirectiveDense checks scripts with a ShellCheck directive and a
+// finding it silences on every other line, at two sizes: ns/op growing
+// four times for four times the lines means directives cost n log n, as
+// applyDirectives is meant to (it was n² once: every directive searched
+// every statement, every finding every directive).
+func BenchmarkDirectiveDense(b *testing.B) {
+	for _, lines := range []int{5000, 20000} {
+		var buf bytes.Buffer
+		buf.WriteString("#!/bin/bash\nf\n")
+		for range lines / 2 {
+			buf.WriteString("# shellcheck disable=SC2068\necho $@\n")
+		}
+		src := buf.Bytes()
+		b.Run(fmt.Sprintf("lines=%d", lines), func(b *testing.B) {
+			for b.Loop() {
+				res, err := Check("d.bash", src, Options{Include: []string{"QK5011"}})
+				if err != nil || len(res.Diagnostics) != 0 {
+					b.Fatalf("err %v, %d findings left, want none", err, len(res.Diagnostics))
+				}
+			}
+		})
+	}
+}

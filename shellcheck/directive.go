@@ -2,6 +2,7 @@ package shellcheck
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -89,6 +90,7 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 	if len(comments) == 0 {
 		return diags
 	}
+	sortStmts(stmts)
 	var dirs []*directive
 	var problems []analysis.Diagnostic
 	report := func(c *syntax.Comment, a *analysis.Analyzer, format string, args ...any) {
@@ -173,12 +175,7 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 		}
 		dirs = append(dirs, d)
 	}
-	kept := diags[:0]
-	for _, diag := range diags {
-		if !suppressed(dirs, &diag) {
-			kept = append(kept, diag)
-		}
-	}
+	kept := suppress(dirs, diags)
 	for _, d := range dirs {
 		for _, e := range d.entries {
 			// A ShellCheck code left unused here may well be used by
@@ -190,27 +187,36 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 	}
 	// Hygiene findings can themselves be disabled, but only file-wide: a
 	// directive cannot sensibly excuse itself.
-	for _, p := range problems {
-		if !suppressed(dirs, &p) {
-			kept = append(kept, p)
-		}
-	}
-	return kept
+	return append(kept, suppress(dirs, problems)...)
 }
 
-func suppressed(dirs []*directive, diag *analysis.Diagnostic) bool {
-	hit := false
+// suppress returns diags without those a directive covers, marking the
+// entries that covered one as used. It sorts diags by position and looks up
+// each span's findings there, so that a file with a directive on every other
+// line costs n log n, not n² (one directive and one finding a line is what
+// a hostile or generated file would hold).
+func suppress(dirs []*directive, diags []analysis.Diagnostic) []analysis.Diagnostic {
+	slices.SortStableFunc(diags, func(a, b analysis.Diagnostic) int { return a.Start - b.Start })
+	dropped := make([]bool, len(diags))
 	for _, d := range dirs {
-		if !slices.ContainsFunc(d.spans, func(s span) bool { return s.start <= diag.Start && diag.Start < s.end }) {
-			continue
-		}
-		for _, e := range d.entries {
-			if e.covers(diag) {
-				e.used, hit = true, true
+		for _, s := range d.spans {
+			i, _ := slices.BinarySearchFunc(diags, s.start, func(diag analysis.Diagnostic, off int) int { return diag.Start - off })
+			for ; i < len(diags) && diags[i].Start < s.end; i++ {
+				for _, e := range d.entries {
+					if e.covers(&diags[i]) {
+						e.used, dropped[i] = true, true
+					}
+				}
 			}
 		}
 	}
-	return hit
+	kept := diags[:0]
+	for i, diag := range diags {
+		if !dropped[i] {
+			kept = append(kept, diag)
+		}
+	}
+	return kept
 }
 
 // shellCheckEntries reads one code of a "# shellcheck disable=" list: SC5001
@@ -328,17 +334,29 @@ func stmtSpans(st *syntax.Stmt) []span {
 	return spans
 }
 
-// nextStmt is the outermost statement starting after c.
+// nextStmt is the outermost statement starting after c. stmts is sorted
+// by sortStmts.
 func nextStmt(stmts []*syntax.Stmt, c *syntax.Comment) *syntax.Stmt {
-	var best *syntax.Stmt
-	for _, st := range stmts {
-		if st.Pos().Offset() <= c.Pos().Offset() {
-			continue
+	i, _ := slices.BinarySearchFunc(stmts, c.Pos().Offset(), func(st *syntax.Stmt, off uint) int {
+		if st.Pos().Offset() <= off {
+			return -1
 		}
-		if best == nil || st.Pos().Offset() < best.Pos().Offset() ||
-			st.Pos().Offset() == best.Pos().Offset() && st.End().Offset() > best.End().Offset() {
-			best = st
-		}
+		return 1
+	})
+	if i == len(stmts) {
+		return nil
 	}
-	return best
+	return stmts[i]
+}
+
+// sortStmts orders statements by where they start, the outermost (the one
+// that ends last) first among those starting at the same offset; syntax.Walk
+// visits a here-document's statements before a later command on its line.
+func sortStmts(stmts []*syntax.Stmt) {
+	slices.SortFunc(stmts, func(a, b *syntax.Stmt) int {
+		if d := cmp.Compare(a.Pos().Offset(), b.Pos().Offset()); d != 0 {
+			return d
+		}
+		return cmp.Compare(b.End().Offset(), a.End().Offset())
+	})
 }

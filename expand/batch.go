@@ -72,7 +72,16 @@ func batchScript(printBuiltin bool, cases []WordCase, index []int, isolated, top
 		fmt.Fprintf(&b, "__quirk_begin %d\n", index[0])
 	}
 	inGroup, grouped := false, 0
-	atTop := func(i int) bool { return top != nil && top[i] && !isolated[i] }
+	// The cases after the last isolated or top-level one need no group
+	// subshell when they fit one group: nothing follows them that a case
+	// ending the shell could take along (they would be rerun either way),
+	// so they save its fork. A batch of one word then forks nothing.
+	tail := len(cases)
+	for tail > 0 && !isolated[tail-1] && (top == nil || !top[tail-1]) {
+		tail--
+	}
+	unguarded := len(cases)-tail <= groupSize
+	atTop := func(i int) bool { return top != nil && top[i] && !isolated[i] || unguarded && i >= tail }
 	for i, c := range cases {
 		var set strings.Builder
 		set.WriteString("set --")
@@ -133,6 +142,22 @@ func batchScript(printBuiltin bool, cases []WordCase, index []int, isolated, top
 	}
 	return b.String()
 }
+
+// versionGuard opens a bash batch: it reports $BASH_VERSION on the record
+// stream (so quirk need not start bash once more to ask) and, when the
+// batch was written for a bash that scopes setups with "local -" before
+// the version was known, ends before the first case in an older one; the
+// caller then writes the batch again for that bash.
+func versionGuard(assumedScoping bool) string {
+	g := `printf 'v%s\0' "$BASH_VERSION" >&3` + "\n"
+	if assumedScoping {
+		g += fmt.Sprintf("(( BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= %d )) || exit 0\n", scopedBash)
+	}
+	return g
+}
+
+// scopedBash is the first bash (major*100+minor) with "local -": 4.4.
+var scopedBash = 404
 
 // groupSize is how many direct cases share one subshell: a case that ends
 // its shell (dash's "Bad substitution", bash's fatal expansion errors)
@@ -355,6 +380,18 @@ type caseRecord struct {
 // parseRecords reads the fd 3 token stream. A case that started but has no
 // status record was cut short (timeout or kill).
 func parseRecords(stream []byte) (map[int]*caseRecord, error) {
+	recs, _, err := parseRecordsVersion(stream)
+	return recs, err
+}
+
+// parseRecordsVersion is parseRecords that also returns the version a
+// batch reported ("vVERSION", see versionGuard).
+func parseRecordsVersion(stream []byte) (recs map[int]*caseRecord, version string, err error) {
+	recs, err = parseCaseRecords(stream, &version)
+	return recs, version, err
+}
+
+func parseCaseRecords(stream []byte, version *string) (map[int]*caseRecord, error) {
 	recs := map[int]*caseRecord{}
 	tokens := bytes.Split(stream, []byte{0})
 	// The stream ends with a NUL, so the last token is empty.
@@ -366,6 +403,10 @@ func parseRecords(stream []byte) (map[int]*caseRecord, error) {
 		t := tokens[i]
 		if len(t) == 0 {
 			return recs, fmt.Errorf("record stream: empty token at %d", i)
+		}
+		if t[0] == 'v' && i == 0 {
+			*version = string(t[1:])
+			continue
 		}
 		num, err := strconv.Atoi(string(t[1:]))
 		if err != nil {

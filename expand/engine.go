@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,12 +28,15 @@ type engineSpec struct {
 	printBuiltin bool
 	// versionScript prints the version from inside the shell.
 	versionScript string
+	// versionFromBatch: a batch learns the version itself (see
+	// versionGuard), so a word costs no separate run of the shell.
+	versionFromBatch bool
 	// worker: the engine is this executable re-run as an engine worker.
 	worker bool
 }
 
 var engineSpecs = []engineSpec{
-	{name: "bash", binaries: []string{"bash"}, versionScript: `echo "$BASH_VERSION"`},
+	{name: "bash", binaries: []string{"bash"}, versionScript: `echo "$BASH_VERSION"`, versionFromBatch: true},
 	{name: "dash", binaries: []string{"dash"}},
 	{name: "mksh", binaries: []string{"mksh"}, printBuiltin: true, versionScript: `echo "$KSH_VERSION"`},
 	{name: "zsh", binaries: []string{"zsh"}, versionScript: `echo "$ZSH_VERSION"`},
@@ -67,6 +71,24 @@ type Engine struct {
 	Name    string
 	Path    string
 	Version string
+	// known is the version once asked or learnt from a batch, shared by
+	// the copies FindEngine hands out.
+	known *atomic.Pointer[string]
+}
+
+// version is the engine's version, asking the shell if no batch has told
+// it yet.
+func (e *Engine) version() string {
+	if v := e.known.Load(); v != nil {
+		return *v
+	}
+	e.learn(shellVersion(e.spec, e.Path))
+	return *e.known.Load()
+}
+
+// learn records the version unless one is known already.
+func (e *Engine) learn(v string) {
+	e.known.CompareAndSwap(nil, &v)
 }
 
 // IsWorker reports whether the engine is quirk's own mvdan.cc/sh worker
@@ -80,8 +102,29 @@ var (
 
 // FindEngine locates an engine and its version. path overrides the lookup
 // when not empty (it is ignored for mvdan, which is always this
-// executable). The result is cached per (name, path).
+// executable). The lookup is cached per (name, path).
 func FindEngine(name, path string) (*Engine, error) {
+	e, err := lookEngine(name, path)
+	if err != nil {
+		return nil, err
+	}
+	c := *e
+	c.Version = e.version()
+	return &c, nil
+}
+
+// HaveEngine says whether an engine is installed (nil) or why not, as
+// FindEngine does, but without starting bash to ask its version: a quirk
+// call that only picks its engines saves that run.
+func HaveEngine(name, path string) error {
+	_, err := lookEngine(name, path)
+	return err
+}
+
+// lookEngine is FindEngine without asking bash its version: a batch
+// learns it (versionGuard), which saves a run of bash per quirk call.
+// Version is empty until then; version() has it.
+func lookEngine(name, path string) (*Engine, error) {
 	spec, ok := lookupSpec(name)
 	if !ok {
 		return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownEngine, name, strings.Join(Engines(), ", "))
@@ -97,7 +140,9 @@ func FindEngine(name, path string) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w: %v", name, ErrShellMissing, err)
 		}
-		e := &Engine{spec: spec, Name: name, Path: exe, Version: MvdanVersion()}
+		e := &Engine{spec: spec, Name: name, Path: exe, known: new(atomic.Pointer[string])}
+		e.learn(MvdanVersion())
+		e.Version = e.version()
 		engineCache[key] = e
 		return e, nil
 	}
@@ -116,7 +161,10 @@ func FindEngine(name, path string) (*Engine, error) {
 	} else {
 		path = p
 	}
-	sh := &Engine{spec: spec, Name: name, Path: path, Version: shellVersion(spec, path)}
+	sh := &Engine{spec: spec, Name: name, Path: path, known: new(atomic.Pointer[string])}
+	if !spec.versionFromBatch {
+		sh.Version = sh.version()
+	}
 	if name == "ksh" && !strings.Contains(sh.Version, "93") {
 		// /usr/bin/ksh may be mksh through alternatives; only ksh93 is "ksh".
 		return nil, fmt.Errorf("ksh: %w: %s is not ksh93 (version %q)", ErrShellMissing, path, sh.Version)

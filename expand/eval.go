@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,7 +42,7 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 	groups := map[string][]int{}
 	var order []string
 	for i, c := range cases {
-		results[i] = Result{Engine: sh.Name, Path: sh.Path, Version: sh.Version}
+		results[i] = Result{Engine: sh.Name, Path: sh.Path}
 		if err := admit(c.Setup+"\n__quirk_emit "+c.Word, append([]string{c.Arg0}, c.Args...), opts); err != nil {
 			results[i].Err, results[i].Status = err, -1
 			continue
@@ -52,10 +53,11 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 		}
 		groups[arg0] = append(groups[arg0], i)
 	}
+	scoping, assumed := sh.scopesLocally()
 	isolated, top := make([]bool, len(cases)), make([]bool, len(cases))
 	for i, c := range cases {
-		isolated[i] = needsSubshellIn(c, sh.Name, sh.scopesLocally())
-		top[i] = topLevelIn(c, sh.Name, sh.scopesLocally())
+		isolated[i] = needsSubshellIn(c, sh.Name, scoping)
+		top[i] = topLevelIn(c, sh.Name, scoping)
 	}
 	// Batches run on every core: each worker takes an equal share of the
 	// cases of one $0 and works through it batch after batch.
@@ -97,7 +99,7 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 							isolated[i] = true
 						}
 					}
-					rest, err := wsb.runBatch(ctx, sh, opts, arg0, cases, chunk, isolated, top, results, int(batchNo.Add(1)), &killers)
+					rest, err := wsb.runBatch(ctx, sh, opts, arg0, cases, chunk, isolated, top, results, int(batchNo.Add(1)), &killers, scoping && assumed)
 					if err != nil {
 						errMu.Lock()
 						firstErr = cmp.Or(firstErr, fmt.Errorf("%s: %w", sh.Name, err))
@@ -109,12 +111,19 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 			})
 		}
 		wg.Wait()
+		if errors.Is(firstErr, errOldBash) {
+			// Written for a bash with "local -"; this one is older and
+			// now known: write the batches again for it.
+			sb.cleanup()
+			return EvalWords(ctx, engine, cases, opts)
+		}
 		if firstErr != nil {
 			return nil, firstErr
 		}
 	}
+	version := sh.version()
 	for i := range results {
-		results[i].Notes = sb.notes
+		results[i].Notes, results[i].Version = sb.notes, version
 	}
 	return results, nil
 }
@@ -125,7 +134,7 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 // that ended its group's subshell (now marked isolated, so that the rerun
 // gives it a subshell of its own), the rest of that group, and whatever the
 // process did not reach.
-func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 string, cases []WordCase, chunk []int, isolated, top []bool, results []Result, batchNo int, killers *sync.Map) ([]int, error) {
+func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 string, cases []WordCase, chunk []int, isolated, top []bool, results []Result, batchNo int, killers *sync.Map, assumedScoping bool) ([]int, error) {
 	chunk = byPlacement(chunk, isolated, top)
 	sub := make([]WordCase, len(chunk))
 	iso, atTop := make([]bool, len(chunk)), make([]bool, len(chunk))
@@ -133,14 +142,24 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 
 		sub[j], iso[j], atTop[j] = cases[i], isolated[i], top[i]
 	}
 	script := filepath.Join(sb.root, fmt.Sprintf("batch-%d.sh", batchNo))
-	if err := os.WriteFile(script, []byte(batchScript(sh.spec.printBuiltin, sub, chunk, iso, atTop)), 0o644); err != nil {
+	src := batchScript(sh.spec.printBuiltin, sub, chunk, iso, atTop)
+	if sh.spec.versionFromBatch {
+		src = versionGuard(assumedScoping) + src
+	}
+	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
 		return nil, err
 	}
 	out, err := sb.run(ctx, sh, sh.command(". "+shellQuote(script), opts, arg0), sh.environ(opts, true), true)
 	if err != nil {
 		return nil, err
 	}
-	recs, perr := parseRecords(out.records)
+	recs, version, perr := parseRecordsVersion(out.records)
+	if version != "" {
+		sh.learn(version)
+		if assumedScoping && !bashScopes(version) {
+			return nil, errOldBash
+		}
+	}
 	// Messages name the generated file; "batch" reads better than a
 	// temporary path that no longer exists.
 	out.stderr = bytes.ReplaceAll(out.stderr, []byte(script), []byte("batch"))
@@ -253,13 +272,29 @@ func (sh *Engine) command(src string, opts Options, arg0 string, args ...string)
 
 // scopesLocally says whether the engine is a bash with "local -" (4.4 and
 // later), which lets simple setups run in a function instead of a subshell.
-func (sh *Engine) scopesLocally() bool {
+// assumed: the version is not known yet, so the batch checks (versionGuard).
+func (sh *Engine) scopesLocally() (scoping, assumed bool) {
 	if sh.Name != "bash" {
+		return false, false
+	}
+	v := sh.known.Load()
+	if v == nil {
+		return true, true
+	}
+	return bashScopes(*v), false
+}
+
+// bashScopes says whether a $BASH_VERSION has "local -".
+func bashScopes(v string) bool {
+	var major, minor int
+	if _, err := fmt.Sscanf(v, "%d.%d", &major, &minor); err != nil {
 		return false
 	}
-	v := sh.Version
-	return len(v) > 1 && (v[0] >= '5' && v[0] <= '9' && v[1] == '.' || strings.HasPrefix(v, "4.4"))
+	return major*100+minor >= scopedBash
 }
+
+// errOldBash: a batch written for "local -" met an older bash.
+var errOldBash = errors.New("bash without local -")
 
 // environ is what the engine needs in its environment besides the
 // sandbox's: the worker's options for the mvdan engine, nothing for a shell.

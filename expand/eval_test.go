@@ -3,6 +3,7 @@ package expand
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -478,5 +479,46 @@ func TestBashTopLevelKillers(t *testing.T) {
 		if i < 12 && (i%6 == 0 || i%6 == 1) && want[i] != nil {
 			t.Errorf("case %d: bash -c printed %q: the word is not an error there", i, want[i])
 		}
+	}
+}
+
+// TestBashVersionFromBatch: bash's version comes from the batch itself
+// (no run of bash to ask it first), and a batch written for "local -" that
+// meets an older bash is written again for it. An older bash is played by
+// raising the version "local -" needs; a path of its own gives the engine
+// an unknown version.
+func TestBashVersionFromBatch(t *testing.T) {
+	needShell(t, "bash")
+	defer func(v int) { scopedBash = v }(scopedBash)
+	scopedBash = 9999
+	path := "/usr/bin/../bin/bash"
+	if _, err := os.Stat(path); err != nil {
+		t.Skip("no /usr/bin/bash")
+	}
+	e, err := lookEngine("bash", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.known.Load() != nil {
+		t.Fatalf("%s: version known before any run", path)
+	}
+	rs, err := EvalWords(t.Context(), "bash", []WordCase{
+		{Setup: "IFS=:; set -f", Word: `"$*" "${-//[!f]/}"`, Args: []string{"a", "b"}},
+		{Word: `"$IFS" "${-//[!f]/}"`},
+	}, Options{Paths: map[string]string{"bash": path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := FieldString(rs[0]); got != "<a:b><f>" {
+		t.Errorf("setup case: %s, stderr %q", got, rs[0].Stderr)
+	}
+	if got := FieldString(rs[1]); got != "< \t\n><>" {
+		t.Errorf("the next case saw the setup: %s", got)
+	}
+	if scoping, assumed := e.scopesLocally(); scoping || assumed {
+		t.Errorf("after the run: scoping %v assumed %v, want a known bash without local -", scoping, assumed)
+	}
+	if v := rs[0].Version; !strings.Contains(v, "release") || v != rs[1].Version {
+		t.Errorf("versions %q %q", rs[0].Version, rs[1].Version)
 	}
 }

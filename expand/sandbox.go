@@ -43,7 +43,7 @@ const maxStream = 16 << 20
 // cleans the sandbox up. With Options.RequireSandbox a machine that lacks a
 // layer is an error, before anything runs.
 func openEngine(engine string, opts Options) (*Engine, *sandbox, error) {
-	eng, err := FindEngine(engine, opts.Paths[engine])
+	eng, err := lookEngine(engine, opts.Paths[engine])
 	if err != nil {
 		return nil, nil, err
 	}
@@ -59,7 +59,7 @@ func openEngine(engine string, opts Options) (*Engine, *sandbox, error) {
 }
 
 func newSandbox(opts Options) (*sandbox, error) {
-	bash, err := FindEngine("bash", opts.Paths["bash"])
+	bash, err := lookEngine("bash", opts.Paths["bash"])
 	if err != nil {
 		return nil, fmt.Errorf("sandbox needs bash to apply resource limits: %w", err)
 	}

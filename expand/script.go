@@ -28,7 +28,7 @@ func EvalScripts(ctx context.Context, engine string, cases []ScriptCase, opts Op
 	results := make([]Result, len(cases))
 	for i, c := range cases {
 		r := &results[i]
-		r.Engine, r.Path, r.Version = sh.Name, sh.Path, sh.Version
+		r.Engine, r.Path, r.Version = sh.Name, sh.Path, sh.version()
 		if err := admit(c.Script, append([]string{c.Arg0}, c.Args...), opts); err != nil {
 			r.Err, r.Status = err, -1
 			continue

@@ -154,7 +154,7 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 func pickEngines(list string) (engines, notes []string, err error) {
 	if list == "" {
 		for _, e := range expand.Engines() {
-			if _, err := expand.FindEngine(e, ""); err != nil {
+			if err := expand.HaveEngine(e, ""); err != nil {
 				notes = append(notes, fmt.Sprintf("%s skipped: %v", e, err))
 				continue
 			}
@@ -167,7 +167,7 @@ func pickEngines(list string) (engines, notes []string, err error) {
 		if e == "" || slices.Contains(engines, e) {
 			continue
 		}
-		if _, err := expand.FindEngine(e, ""); err != nil {
+		if err := expand.HaveEngine(e, ""); err != nil {
 			return nil, nil, err
 		}
 		engines = append(engines, e)

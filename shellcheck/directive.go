@@ -102,6 +102,22 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 			Analyzer: a, Severity: a.Severity, Message: fmt.Sprintf(format, args...),
 		})
 	}
+	addCode := func(d *directive, ours bool, code string) {
+		if !ours {
+			entries, qk := shellCheckEntries(code, known)
+			if qk != nil {
+				report(d.comment, BadDirective, "ShellCheck cannot parse %s in a shellcheck directive and stops checking the file (SC1073); write # quirk disable=%s -- reason, or # shellcheck disable=SC%d", code, qk.ID, qk.Code())
+			}
+			d.entries = append(d.entries, entries...)
+			return
+		}
+		a := lookup(code)
+		if a == nil {
+			report(d.comment, BadDirective, "directive names unknown check %q; see quirk explain", code)
+			return
+		}
+		d.entries = append(d.entries, &directiveEntry{analyzer: a})
+	}
 	for _, c := range comments {
 		m := directiveRe.FindStringSubmatch(c.Text)
 		if m == nil {
@@ -123,20 +139,7 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 			case "disable", "disable-file":
 				fileWide = fileWide || key == "disable-file"
 				for _, code := range strings.Split(value, ",") {
-					if !ours {
-						entries, qk := shellCheckEntries(code, known)
-						if qk != nil {
-							report(c, BadDirective, "ShellCheck cannot parse %s in a shellcheck directive and stops checking the file (SC1073); write # quirk disable=%s -- reason, or # shellcheck disable=SC%d", code, qk.ID, qk.Code())
-						}
-						d.entries = append(d.entries, entries...)
-						continue
-					}
-					a := lookup(code)
-					if a == nil {
-						report(c, BadDirective, "directive names unknown check %q; see quirk explain", code)
-						continue
-					}
-					d.entries = append(d.entries, &directiveEntry{analyzer: a})
+					addCode(d, ours, code)
 				}
 			case "shell", "source", "source-path", "enable", "external-sources":
 				// Read elsewhere (shell) or ShellCheck's business.
@@ -155,8 +158,11 @@ func applyDirectives(file *syntax.File, src []byte, diags []analysis.Diagnostic,
 		switch {
 		case fileWide || !ours && beforeFirstCommand(file, c):
 			d.spans = []span{{0, len(src) + 1}}
-		case !ownLine(src, c):
+		case !ownLine(src, c) && (ours || !afterOpener(src, c)):
 			d.spans = []span{lineAround(src, int(c.Pos().Offset()))}
+			if !ours {
+				report(c, BadDirective, "ShellCheck does not take a directive after a command (SC1126) and may stop checking the file there; put it on its own line above the command")
+			}
 		default:
 			if st := nextStmt(stmts, c); st != nil {
 				d.spans = stmtSpans(st)
@@ -294,6 +300,24 @@ func shellCheckRange(s string) (lo, hi int, ok bool) {
 // of the file, which ShellCheck applies to the whole file.
 func beforeFirstCommand(file *syntax.File, c *syntax.Comment) bool {
 	return len(file.Stmts) == 0 || c.End().Offset() <= file.Stmts[0].Pos().Offset()
+}
+
+// afterOpener reports whether the comment follows, on its line, a word that
+// opens a list of commands: "(", "{", "then", "do", "else". ShellCheck reads a
+// directive there as one above the next command; after anything else (a
+// command, "&&", "|") it refuses it. The word is read from the text, so
+// "echo then # shellcheck …" is taken for an opener too.
+func afterOpener(src []byte, c *syntax.Comment) bool {
+	before := src[lineAround(src, int(c.Pos().Offset())).start:c.Pos().Offset()]
+	fields := bytes.Fields(bytes.ReplaceAll(before, []byte(";"), []byte(" ")))
+	if len(fields) == 0 {
+		return false
+	}
+	switch string(fields[len(fields)-1]) {
+	case "(", "{", "then", "do", "else":
+		return true
+	}
+	return false
 }
 
 // ownLine reports whether only blanks precede the comment on its line.

@@ -57,8 +57,9 @@ func TestDirectivesRealShellCheckAccepts(t *testing.T) {
 // SC2068 quirk must still report as QK5011 (which SC2068 maps to), at the
 // same line and column, and no other. The scripts probe the scope's edges:
 // a second command after ";" on the directive's line (not covered), and-or
-// lists, pipelines and here-documents (covered), "all", and a directive
-// before the first command (the whole file).
+// lists, pipelines and here-documents (covered), "all", a directive before
+// the first command (the whole file), and one after a word that opens a
+// list ("( # shellcheck …"), which covers the next command.
 func TestDirectiveScopeMatchesShellCheck(t *testing.T) {
 	const lead = "#!/bin/bash\nf() { :; }\n" // a command first: directives below are not file-wide
 	for name, src := range map[string]string{
@@ -73,6 +74,11 @@ func TestDirectiveScopeMatchesShellCheck(t *testing.T) {
 		"all in list":  lead + "# shellcheck disable=SC2034,all\necho $@\necho $@\n",
 		"all file":     "#!/bin/bash\n# shellcheck disable=all\necho $@\nf() { echo $@; }\n",
 		"other code":   lead + "# shellcheck disable=SC2086\necho $@\n",
+		"after (":      lead + "( # shellcheck disable=SC2068\n\techo $@; echo $@\n)\necho $@\n",
+		"after {":      lead + "{ # shellcheck disable=SC2068\n\techo $@; echo $@\n}\necho $@\n",
+		"after then":   lead + "if true; then # shellcheck disable=SC2068\n\techo $@; echo $@\nfi\necho $@\n",
+		"after do":     lead + "for a; do # shellcheck disable=SC2068\n\techo $@ $a; echo $@\ndone\n",
+		"after else":   lead + "if true; then :; else # shellcheck disable=SC2068\n\techo $@; echo $@\nfi\n",
 		"other prefix": lead + "# shellcheck disable=SC2000-SC2067\necho $@\n",
 	} {
 		t.Run(name, func(t *testing.T) {

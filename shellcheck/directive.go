@@ -35,10 +35,14 @@ import (
 //     constructs ShellCheck gives that code (Diagnostic.ShellCheck): an
 //     author who silenced SC2068 on a line meant it for quirk too;
 //   - "all" silences every quirk check, as it silences every ShellCheck one;
-//   - a directive before the first command covers the whole file.
+//   - a directive before the first command covers the whole file;
+//   - one after "(", "{", then, do or else on its line covers the next
+//     command, as one above it would.
 //
 // "# shellcheck disable=QK5001" is honoured too, but reported: real
-// ShellCheck cannot parse it and stops checking the file (SC1073).
+// ShellCheck cannot parse it and stops checking the file (SC1073). So is a
+// ShellCheck directive after a command, which ShellCheck refuses (SC1126):
+// quirk applies it to its line.
 type directive struct {
 	comment *syntax.Comment
 	spans   []span // what it covers

@@ -114,16 +114,16 @@ func FindEngine(name, path string) (*Engine, error) {
 }
 
 // HaveEngine says whether an engine is installed (nil) or why not, as
-// FindEngine does, but without starting bash to ask its version: a quirk
-// call that only picks its engines saves that run.
+// FindEngine does, but without starting the shell to ask its version
+// (ksh93 excepted): a quirk call that only picks its engines saves those runs.
 func HaveEngine(name, path string) error {
 	_, err := lookEngine(name, path)
 	return err
 }
 
-// lookEngine is FindEngine without asking bash its version: a batch
-// learns it (versionGuard), which saves a run of bash per quirk call.
-// Version is empty until then; version() has it.
+// lookEngine is FindEngine without asking the shell its version (except
+// ksh, see below): bash's batch reports it (versionGuard), the others are
+// asked by version() when a result needs it. Version is empty until then.
 func lookEngine(name, path string) (*Engine, error) {
 	spec, ok := lookupSpec(name)
 	if !ok {
@@ -162,7 +162,10 @@ func lookEngine(name, path string) (*Engine, error) {
 		path = p
 	}
 	sh := &Engine{spec: spec, Name: name, Path: path, known: new(atomic.Pointer[string])}
-	if !spec.versionFromBatch {
+	if name == "ksh" {
+		// Needed now: only ksh93 is "ksh". Other shells are asked when a
+		// result needs the version, after their run (in parallel with other
+		// engines' runs in the CLI); bash tells its batch (versionGuard).
 		sh.Version = sh.version()
 	}
 	if name == "ksh" && !strings.Contains(sh.Version, "93") {

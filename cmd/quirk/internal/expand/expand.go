@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -233,28 +235,41 @@ func toJSON(r expand.Result) jsonResult {
 // the refusal is the same for every engine, so it is said once. So does
 // an interrupt (SIGINT, SIGTERM): the engine that was running is killed
 // and its sandbox removed by expand, and no half table is printed.
+//
+// The engines run side by side, as many at a time as there are cores
+// (each in a sandbox of its own, so the memory they may hold together is
+// what a batch of many cases may hold too): one sandbox start after the
+// other made the default seven-engine call several times slower.
 func (o *runner) evalAll(ctx context.Context, engines []string, eval func(engine string) (expand.Result, error)) ([]expand.Result, bool) {
-	var results []expand.Result
-	for _, e := range engines {
-		r, err := eval(e)
-		if base.Interrupted(ctx) {
-			fmt.Fprintf(o.stderr, "quirk expand: interrupted\n")
+	results := make([]expand.Result, len(engines))
+	errs := make([]error, len(engines))
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, e := range engines {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			results[i], errs[i] = eval(e)
+		})
+	}
+	wg.Wait()
+	if base.Interrupted(ctx) {
+		fmt.Fprintf(o.stderr, "quirk expand: interrupted\n")
+		return nil, false
+	}
+	for i := range engines {
+		if errs[i] != nil {
+			fmt.Fprintf(o.stderr, "quirk expand: %v\n", errs[i])
 			return nil, false
 		}
-		if err != nil {
-			fmt.Fprintf(o.stderr, "quirk expand: %v\n", err)
-			return nil, false
-		}
-		if errors.Is(r.Err, expand.ErrExecRefused) || errors.Is(r.Err, expand.ErrNUL) {
+		if r := results[i]; errors.Is(r.Err, expand.ErrExecRefused) || errors.Is(r.Err, expand.ErrNUL) {
 			fmt.Fprintf(o.stderr, "quirk expand: %v\n", r.Err)
 			return nil, false
 		}
-		results = append(results, r)
 	}
 	return results, true
 }
 
-// verdict prints which engines agree, grouped by outcome.
 func (o *runner) verdict(results []expand.Result, cmp expand.Comparison, mode expand.CompareMode) {
 	if cmp.Agree {
 		fmt.Fprintf(o.stdout, "all %d engines agree\n", len(results))

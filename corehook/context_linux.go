@@ -130,16 +130,7 @@ func readProc(env HandleEnv, pid int) *procInfo {
 	} else {
 		pi.Why = "no pidfd: after a SIGKILL the PID may belong to another process"
 	}
-	at := func(name string) []byte {
-		fd, err := unix.Openat(int(dir.Fd()), name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
-		if err != nil {
-			return nil
-		}
-		f := os.NewFile(uintptr(fd), name)
-		defer f.Close()
-		b, _ := io.ReadAll(io.LimitReader(f, 64<<10))
-		return b
-	}
+	at := func(name string) []byte { return ReadProcFile(dir, name) }
 	link := func(name string) string {
 		buf := make([]byte, 4096)
 		n, err := unix.Readlinkat(int(dir.Fd()), name, buf)
@@ -188,4 +179,18 @@ func readProc(env HandleEnv, pid int) *procInfo {
 		}
 	}
 	return pi
+}
+
+// ReadProcFile reads up to 64 KiB of the file name inside an open
+// /proc/<pid> directory, never following a link: a crasher controls much
+// of what /proc shows about it. It returns nil when the file cannot be read.
+func ReadProcFile(dir *os.File, name string) []byte {
+	fd, err := unix.Openat(int(dir.Fd()), name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil
+	}
+	f := os.NewFile(uintptr(fd), name)
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, 64<<10))
+	return b
 }

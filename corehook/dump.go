@@ -11,23 +11,11 @@ import (
 // Dump writes the decompressed core of m to path, sparse, refusing to
 // replace an existing file.
 func Dump(m *Meta, path string) error {
-	if m.CorePath == "" {
-		return fmt.Errorf("crash %s has no stored core (%s)", m.ID, m.Dropped)
-	}
-	in, err := openStoredCore(m)
+	r, done, err := openCoreReader(m)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	var r io.Reader = in
-	if m.Compression == "zstd" {
-		dec, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return err
-		}
-		defer dec.Close()
-		r = dec
-	}
+	defer done()
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
@@ -50,23 +38,33 @@ func Dump(m *Meta, path string) error {
 // DumpTo writes the decompressed core of m to w (dump -o -): a pipe or a
 // terminal gets every byte, holes included.
 func DumpTo(m *Meta, w io.Writer) error {
-	if m.CorePath == "" {
-		return fmt.Errorf("crash %s has no stored core (%s)", m.ID, m.Dropped)
-	}
-	in, err := openStoredCore(m)
+	r, done, err := openCoreReader(m)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	var r io.Reader = in
-	if m.Compression == "zstd" {
-		dec, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return err
-		}
-		defer dec.Close()
-		r = dec
-	}
+	defer done()
 	_, err = io.CopyBuffer(w, r, make([]byte, chunkSize))
 	return err
+}
+
+// openCoreReader opens the stored core of m, verified against its sidecar,
+// and returns a reader of its decompressed bytes and the function that
+// releases both.
+func openCoreReader(m *Meta) (io.Reader, func(), error) {
+	if m.CorePath == "" {
+		return nil, nil, fmt.Errorf("crash %s has no stored core (%s)", m.ID, m.Dropped)
+	}
+	in, err := openStoredCore(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.Compression != "zstd" {
+		return in, func() { in.Close() }, nil
+	}
+	dec, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(1))
+	if err != nil {
+		in.Close()
+		return nil, nil, err
+	}
+	return dec, func() { dec.Close(); in.Close() }, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +36,27 @@ type Config struct {
 	Include    []string
 	TargetBash int
 	Files      []string // the files read, nearest first
+}
+
+// Apply fills in opts from the configuration for the script name with
+// contents src: settings given on the command line (or by the editor) win,
+// exclusions add up. The dialect comes from the configuration only when the
+// script itself does not say (shebang, directive, extension).
+func (c *Config) Apply(opts Options, name string, src []byte) Options {
+	if opts.Dialect == analysis.Unknown && c.Shell != analysis.Unknown && analysis.DetectDialect(name, src) == analysis.Unknown {
+		opts.Dialect = c.Shell
+	}
+	if opts.MinSeverity == 0 {
+		opts.MinSeverity = c.Severity
+	}
+	if opts.TargetBash == 0 {
+		opts.TargetBash = c.TargetBash
+	}
+	if len(opts.Include) == 0 {
+		opts.Include = c.Include
+	}
+	opts.Exclude = slices.Concat(opts.Exclude, c.Exclude)
+	return opts
 }
 
 // ParseBashVersion reads "3.2" or "5" as major*100+minor.

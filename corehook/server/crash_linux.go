@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,16 +38,7 @@ func crashOf(procRoot string, p *coresock.Peer, at time.Time) (corehook.Crash, s
 		return c, raw, fmt.Errorf("open /proc/%d: %w", c.GlobalPID, err)
 	}
 	defer dir.Close()
-	at2 := func(name string) []byte {
-		fd, err := unix.Openat(int(dir.Fd()), name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
-		if err != nil {
-			return nil
-		}
-		f := os.NewFile(uintptr(fd), name)
-		defer f.Close()
-		b, _ := io.ReadAll(io.LimitReader(f, 64<<10))
-		return b
-	}
+	at2 := func(name string) []byte { return corehook.ReadProcFile(dir, name) }
 	c.Comm = strings.TrimSuffix(string(at2("comm")), "\n")
 	sc := bufio.NewScanner(bytes.NewReader(at2("status")))
 	for sc.Scan() {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -133,20 +132,7 @@ func (s Settings) options(path, src string, loader *shellcheck.ConfigLoader) (sh
 	if err != nil {
 		return opts, append(problems, err.Error())
 	}
-	if opts.Dialect == analysis.Unknown && cfg.Shell != analysis.Unknown && analysis.DetectDialect(path, []byte(src)) == analysis.Unknown {
-		opts.Dialect = cfg.Shell
-	}
-	if opts.MinSeverity == 0 {
-		opts.MinSeverity = cfg.Severity
-	}
-	if opts.TargetBash == 0 {
-		opts.TargetBash = cfg.TargetBash
-	}
-	if len(opts.Include) == 0 {
-		opts.Include = cfg.Include
-	}
-	opts.Exclude = slices.Concat(opts.Exclude, cfg.Exclude)
-	return opts, problems
+	return cfg.Apply(opts, path, []byte(src)), problems
 }
 
 // filePath turns a file: URI into a local path; other schemes (untitled:)

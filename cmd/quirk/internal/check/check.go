@@ -376,19 +376,7 @@ func checkOne(ctx context.Context, name string, stdin io.Reader, loader *shellch
 		if err != nil {
 			return nil, err
 		}
-		if opts.Dialect == analysis.Unknown && cfg.Shell != analysis.Unknown && analysis.DetectDialect(name, src) == analysis.Unknown {
-			opts.Dialect = cfg.Shell
-		}
-		if opts.MinSeverity == 0 {
-			opts.MinSeverity = cfg.Severity
-		}
-		if opts.TargetBash == 0 {
-			opts.TargetBash = cfg.TargetBash
-		}
-		if len(opts.Include) == 0 {
-			opts.Include = cfg.Include
-		}
-		opts.Exclude = slices.Concat(opts.Exclude, cfg.Exclude)
+		opts = cfg.Apply(opts, name, src)
 	}
 	return shellcheck.Check(name, src, opts)
 }

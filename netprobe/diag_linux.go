@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -32,11 +33,26 @@ const (
 // diagDump asks sock_diag for every socket of family and protocol whose state
 // is in states (a bit mask of 1<<state) and calls fn for each.
 func diagDump(family, protocol uint8, states uint32, fn func(Socket, uint8)) error {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+	fd, err := diagSocket()
 	if err != nil {
-		return fmt.Errorf("netlink socket: %w", err)
+		return err
 	}
 	defer unix.Close(fd)
+	return diagDumpOn(fd, family, protocol, states, fn)
+}
+
+// diagSocket opens a sock_diag netlink socket. It belongs to the network
+// namespace of the calling thread, whichever thread uses it later.
+func diagSocket() (int, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+	if err != nil {
+		return -1, fmt.Errorf("netlink socket: %w", err)
+	}
+	return fd, nil
+}
+
+// diagDumpOn is diagDump on an open sock_diag socket.
+func diagDumpOn(fd int, family, protocol uint8, states uint32, fn func(Socket, uint8)) error {
 
 	req := make([]byte, unix.NLMSG_HDRLEN+inetDiagReqV2Len)
 	ne := binary.NativeEndian
@@ -139,32 +155,61 @@ func parseDiagMsg(b []byte, proto string, names *addrNames) (Socket, uint8, bool
 // ones included, of the calling thread's network namespace through
 // sock_diag, sorted.
 func diagSockets() ([]Socket, error) {
-	// Sockets arrive in fixed-size chunks that are sorted into one slice
-	// at the end: growing one slice of Sockets by append copied the whole
-	// list over and over on big hosts.
-	const chunkLen = 4096
+	type dump struct {
+		family, protocol uint8
+		states           uint32
+		fd               int
+		chunks           [][]Socket
+		err              error
+	}
+	dumps := []*dump{
+		{family: unix.AF_INET, protocol: unix.IPPROTO_TCP, states: 1 << tcpListen},
+		{family: unix.AF_INET6, protocol: unix.IPPROTO_TCP, states: 1 << tcpListen},
+		{family: unix.AF_INET, protocol: unix.IPPROTO_UDP, states: 1<<tcpClose | 1<<tcpEstablished},
+		{family: unix.AF_INET6, protocol: unix.IPPROTO_UDP, states: 1<<tcpClose | 1<<tcpEstablished},
+	}
+	// The sockets are opened here, on the calling thread, so that they
+	// belong to its namespace; the dumps then run side by side, the
+	// kernel's walks of its tables on both cores.
+	for i, d := range dumps {
+		var err error
+		if d.fd, err = diagSocket(); err != nil {
+			for _, o := range dumps[:i] {
+				unix.Close(o.fd)
+			}
+			return nil, err
+		}
+	}
+	var wg sync.WaitGroup
+	for _, d := range dumps {
+		wg.Go(func() {
+			defer unix.Close(d.fd)
+			// Sockets arrive in fixed-size chunks that are sorted into
+			// one slice at the end: growing one slice of Sockets by
+			// append copied the whole list over and over on big hosts.
+			const chunkLen = 4096
+			var cur []Socket
+			d.err = diagDumpOn(d.fd, d.family, d.protocol, d.states, func(s Socket, _ uint8) {
+				if len(cur) == cap(cur) {
+					if cur != nil {
+						d.chunks = append(d.chunks, cur)
+					}
+					cur = make([]Socket, 0, chunkLen)
+				}
+				cur = append(cur, s)
+			})
+			d.chunks = append(d.chunks, cur)
+		})
+	}
+	wg.Wait()
 	var chunks [][]Socket
-	var cur []Socket
-	add := func(s Socket, _ uint8) {
-		if len(cur) == cap(cur) {
-			if cur != nil {
-				chunks = append(chunks, cur)
-			}
-			cur = make([]Socket, 0, chunkLen)
+	for _, d := range dumps {
+		if d.err != nil {
+			return nil, d.err
 		}
-		cur = append(cur, s)
+		chunks = append(chunks, d.chunks...)
 	}
-	for _, q := range []struct {
-		proto  uint8
-		states uint32
-	}{{unix.IPPROTO_TCP, 1 << tcpListen}, {unix.IPPROTO_UDP, 1<<tcpClose | 1<<tcpEstablished}} {
-		for _, family := range []uint8{unix.AF_INET, unix.AF_INET6} {
-			if err := diagDump(family, q.proto, q.states, add); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return sortedChunks(append(chunks, cur)), nil
+	return sortedChunks(chunks), nil
 }
 
 // addrNames formats each distinct address once: a host's sockets share a

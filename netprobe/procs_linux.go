@@ -3,9 +3,14 @@
 package netprobe
 
 import (
+	"cmp"
 	"os"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // attachProcesses fills Socket.Processes by matching /proc/<pid>/fd links of
@@ -30,40 +35,68 @@ func attachProcesses(procRoot string, socks []Socket) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range names {
-		pid, err := strconv.Atoi(name)
-		if err != nil {
-			continue
-		}
-		fdDir := procRoot + "/" + name + "/fd"
-		d, err := os.Open(fdDir)
-		if err != nil {
-			continue // gone, or another user's process
-		}
-		fds, _ := d.Readdirnames(-1)
-		d.Close()
-		command := ""
-		for _, fdName := range fds {
-			link, err := os.Readlink(fdDir + "/" + fdName)
-			if err != nil || !strings.HasPrefix(link, "socket:[") {
-				continue
+	// The walk is one readlink per descriptor of every process, the
+	// biggest part of a scan: it runs on every core, each worker taking
+	// the next process, and the matches are put in pid order afterwards.
+	type match struct {
+		sock int
+		proc Process
+	}
+	var next atomic.Int64
+	workers := runtime.GOMAXPROCS(0)
+	found := make([][]match, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(names) {
+					return
+				}
+				name := names[k]
+				pid, err := strconv.Atoi(name)
+				if err != nil {
+					continue
+				}
+				fdDir := procRoot + "/" + name + "/fd"
+				d, err := os.Open(fdDir)
+				if err != nil {
+					continue // gone, or another user's process
+				}
+				fds, _ := d.Readdirnames(-1)
+				d.Close()
+				command := ""
+				for _, fdName := range fds {
+					link, err := os.Readlink(fdDir + "/" + fdName)
+					if err != nil || !strings.HasPrefix(link, "socket:[") {
+						continue
+					}
+					inode, err := strconv.ParseUint(link[len("socket:["):len(link)-1], 10, 64)
+					if err != nil {
+						continue
+					}
+					idx, ok := byInode[inode]
+					if !ok {
+						continue
+					}
+					if command == "" {
+						command = readComm(procRoot + "/" + name + "/comm")
+					}
+					fd, _ := strconv.Atoi(fdName)
+					for _, i := range idx {
+						found[w] = append(found[w], match{i, Process{PID: pid, Command: command, FD: fd}})
+					}
+				}
 			}
-			inode, err := strconv.ParseUint(link[len("socket:["):len(link)-1], 10, 64)
-			if err != nil {
-				continue
-			}
-			idx, ok := byInode[inode]
-			if !ok {
-				continue
-			}
-			if command == "" {
-				command = readComm(procRoot + "/" + name + "/comm")
-			}
-			fd, _ := strconv.Atoi(fdName)
-			for _, i := range idx {
-				socks[i].Processes = append(socks[i].Processes, Process{PID: pid, Command: command, FD: fd})
-			}
-		}
+		})
+	}
+	wg.Wait()
+	all := slices.Concat(found...)
+	slices.SortFunc(all, func(a, b match) int {
+		return cmp.Or(cmp.Compare(a.proc.PID, b.proc.PID), cmp.Compare(a.proc.FD, b.proc.FD))
+	})
+	for _, m := range all {
+		socks[m.sock].Processes = append(socks[m.sock].Processes, m.proc)
 	}
 	return nil
 }

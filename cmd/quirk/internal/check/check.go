@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -212,7 +211,7 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 		}
 	}
 
-	tuneGC()
+	base.TuneGC()
 	var withSC *withshellcheck.Runner
 	if f.withShellCheck {
 		withSC = &withshellcheck.Runner{}
@@ -290,22 +289,6 @@ func Main(ctx context.Context, inv *base.Invocation) int {
 		code = base.ExitFailure
 	}
 	return code
-}
-
-// tuneGC makes the collector run less often. Parsing makes much garbage and
-// keeps little (one file's tree at a time), so at Go's default a check of a
-// few hundred scripts spends about a third of its CPU time collecting; four
-// times the live heap between collections cuts that (measured with GOGC=400
-// over the installed scripts: 0.12 s of CPU down to 0.075 s), and the memory
-// limit keeps a 64 MiB script from growing the heap without bound. GOGC or
-// GOMEMLIMIT in the environment win.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(2 << 30)
-	}
 }
 
 // baseOptions turns the flags into check options, validating every value so

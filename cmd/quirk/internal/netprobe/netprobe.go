@@ -118,6 +118,7 @@ func runScan(inv *base.Invocation) int {
 		inv.Errorf("%v", err)
 		return exitBadOptions
 	}
+	base.TuneGC()
 	res, err := netprobe.Scan(netprobe.ScanOptions{ProcNet: *procNet, NoProcesses: *noProcs, AllNetns: *allNetns})
 	if err != nil {
 		return inv.Fail(err)

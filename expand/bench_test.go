@@ -52,9 +52,16 @@ func splitNUL(b []byte) []string {
 //
 //	go test -run '^$' -bench BashOracle -benchtime 1x ./expand
 func BenchmarkBashOracle(b *testing.B) {
+	compareWithNaiveBash(b, benchCases(2000), 4, "batched-cases/s", "batched bash oracle")
+}
+
+// compareWithNaiveBash times the sandboxed bash engine on cases and, in the
+// same loop, one plain "bash -c" per case on 1/sample of them (scaled
+// back), and reports both rates under rateName and "naive-cases/s" and
+// their ratio.
+func compareWithNaiveBash(b *testing.B, cases []WordCase, sample int, rateName, label string) {
 	bash := needShell(b, "bash")
-	const n = 2000
-	cases := benchCases(n)
+	n := len(cases)
 	ctx := context.Background()
 	var batched, naive time.Duration
 	for b.Loop() {
@@ -70,17 +77,17 @@ func BenchmarkBashOracle(b *testing.B) {
 			}
 		}
 		start = time.Now()
-		if _, err := naiveBash(ctx, bash.Path, cases[:n/4]); err != nil {
+		if _, err := naiveBash(ctx, bash.Path, cases[:n/sample]); err != nil {
 			b.Fatal(err)
 		}
-		naive += time.Since(start) * 4 // a quarter of the cases, scaled
+		naive += time.Since(start) * time.Duration(sample)
 	}
 	batchedRate := float64(n*b.N) / batched.Seconds()
 	naiveRate := float64(n*b.N) / naive.Seconds()
-	b.ReportMetric(batchedRate, "batched-cases/s")
+	b.ReportMetric(batchedRate, rateName)
 	b.ReportMetric(naiveRate, "naive-cases/s")
 	b.ReportMetric(batchedRate/naiveRate, "speedup")
-	fmt.Printf("batched bash oracle: %.0f cases/s; one bash -c per case: %.0f cases/s; ratio %.1fx\n", batchedRate, naiveRate, batchedRate/naiveRate)
+	fmt.Printf("%s: %.0f cases/s; one bash -c per case: %.0f cases/s; ratio %.1fx\n", label, batchedRate, naiveRate, batchedRate/naiveRate)
 }
 
 // BenchmarkMvdanEngine is the in-process engine's rate on the same cases.
@@ -119,33 +126,5 @@ func mixedCases(n int) []WordCase {
 //
 //	go test -run '^$' -bench MixedOracle -benchtime 3x ./expand
 func BenchmarkMixedOracle(b *testing.B) {
-	bash := needShell(b, "bash")
-	const n = 3000
-	cases := mixedCases(n)
-	ctx := context.Background()
-	var batched, naive time.Duration
-	for b.Loop() {
-		start := time.Now()
-		rs, err := EvalWords(ctx, "bash", cases, Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		batched += time.Since(start)
-		for i, r := range rs {
-			if r.Err != nil {
-				b.Fatalf("case %d: %v", i, r.Err)
-			}
-		}
-		start = time.Now()
-		if _, err := naiveBash(ctx, bash.Path, cases[:n/10]); err != nil {
-			b.Fatal(err)
-		}
-		naive += time.Since(start) * 10 // a tenth of the cases, scaled
-	}
-	batchedRate := float64(n*b.N) / batched.Seconds()
-	naiveRate := float64(n*b.N) / naive.Seconds()
-	b.ReportMetric(batchedRate, "mixed-cases/s")
-	b.ReportMetric(naiveRate, "naive-cases/s")
-	b.ReportMetric(batchedRate/naiveRate, "speedup")
-	fmt.Printf("mixed cases, sandboxed bash engine: %.0f cases/s; one bash -c per case: %.0f cases/s; ratio %.1fx\n", batchedRate, naiveRate, batchedRate/naiveRate)
+	compareWithNaiveBash(b, mixedCases(3000), 10, "mixed-cases/s", "mixed cases, sandboxed bash engine")
 }

@@ -26,6 +26,11 @@ func Analyze(socks []Socket) []Finding {
 		sorted = slices.Clone(socks)
 		sortSockets(sorted)
 	}
+	return analyzeSorted(sorted)
+}
+
+// analyzeSorted is Analyze on sockets already in sortSockets' order.
+func analyzeSorted(sorted []Socket) []Finding {
 	findings := []Finding{}
 	for i := 0; i < len(sorted); {
 		j := i

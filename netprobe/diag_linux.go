@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"syscall"
 
@@ -53,7 +54,22 @@ func diagSocket() (int, error) {
 
 // diagDumpOn is diagDump on an open sock_diag socket.
 func diagDumpOn(fd int, family, protocol uint8, states uint32, fn func(Socket, uint8)) error {
+	proto := "tcp"
+	if protocol == unix.IPPROTO_UDP {
+		proto = "udp"
+	}
+	var names addrNames
+	return diagDumpRaw(fd, family, protocol, states, func(payload []byte) {
+		if s, state, ok := parseDiagMsg(payload, proto, &names); ok {
+			fn(s, state)
+		}
+	})
+}
 
+// diagDumpRaw sends the dump request on fd and calls fn with the payload
+// of every inet_diag_msg, in place in the receive buffer (fn must not keep
+// it).
+func diagDumpRaw(fd int, family, protocol uint8, states uint32, fn func(payload []byte)) error {
 	req := make([]byte, unix.NLMSG_HDRLEN+inetDiagReqV2Len)
 	ne := binary.NativeEndian
 	ne.PutUint32(req[0:], uint32(len(req)))
@@ -66,13 +82,9 @@ func diagDumpOn(fd int, family, protocol uint8, states uint32, fn func(Socket, u
 	if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return fmt.Errorf("netlink send: %w", err)
 	}
-
-	proto := "tcp"
-	if protocol == unix.IPPROTO_UDP {
-		proto = "udp"
-	}
+	// The kernel fills at most 32 KiB per receive (netlink_recvmsg()
+	// caps max_recvmsg_len), so a bigger buffer would not save calls.
 	buf := make([]byte, 1<<16)
-	var names addrNames
 	for {
 		n, _, err := unix.Recvfrom(fd, buf, 0)
 		if err == unix.EINTR {
@@ -100,9 +112,7 @@ func diagDumpOn(fd int, family, protocol uint8, states uint32, fn func(Socket, u
 				}
 				return errors.New("sock_diag: error reply")
 			case unix.SOCK_DIAG_BY_FAMILY:
-				if s, state, ok := parseDiagMsg(payload, proto, &names); ok {
-					fn(s, state)
-				}
+				fn(payload)
 			}
 			msgs = msgs[min(nlmAlign(mlen), len(msgs)):]
 		}
@@ -113,29 +123,54 @@ func nlmAlign(n int) int { return (n + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_AL
 
 // parseDiagMsg decodes one inet_diag_msg and its attributes.
 func parseDiagMsg(b []byte, proto string, names *addrNames) (Socket, uint8, bool) {
-	if len(b) < inetDiagMsgLen {
+	var r diagRec
+	if !r.parse(b, proto == "udp") {
 		return Socket{}, 0, false
 	}
+	var s Socket
+	r.fill(&s, names, nil)
+	return s, r.state, true
+}
+
+// diagRec is one inet_diag_msg as it arrives, with no pointers: a scan of
+// a big host decodes tens of thousands of them into chunks the collector
+// need not scan, and builds the Socket records (strings, pointers) once,
+// in their sorted place.
+type diagRec struct {
+	addr, dst [16]byte // local and remote address (IPv4 in the first 4 bytes)
+	cookie    uint64
+	iface     uint32
+	uid       uint32
+	inode     uint32
+	port      uint16 // local port
+	dport     uint16
+	family    uint8
+	state     uint8
+	udp       bool
+	v6only    int8 // INET_DIAG_SKV6ONLY: -1 when absent
+}
+
+// parse decodes an inet_diag_msg and its attributes into r.
+func (r *diagRec) parse(b []byte, udp bool) bool {
+	if len(b) < inetDiagMsgLen {
+		return false
+	}
 	ne := binary.NativeEndian
-	family, state := b[0], b[1]
 	id := b[4:52]
-	var addr, dst netip.Addr
-	if family == unix.AF_INET {
-		addr = netip.AddrFrom4([4]byte(id[4:8]))
-		dst = netip.AddrFrom4([4]byte(id[20:24]))
+	r.family, r.state, r.udp = b[0], b[1], udp
+	if r.family == unix.AF_INET {
+		r.addr, r.dst = [16]byte{}, [16]byte{}
+		copy(r.addr[:4], id[4:8])
+		copy(r.dst[:4], id[20:24])
 	} else {
-		addr = netip.AddrFrom16([16]byte(id[4:20]))
-		dst = netip.AddrFrom16([16]byte(id[20:36]))
+		r.addr, r.dst = [16]byte(id[4:20]), [16]byte(id[20:36])
 	}
-	s := Socket{Proto: proto, Addr: names.name(addr), Port: binary.BigEndian.Uint16(id[0:]), addr: addr}
-	if proto == "udp" && state == tcpEstablished {
-		s.peer = netip.AddrPortFrom(dst, binary.BigEndian.Uint16(id[2:]))
-		s.Peer = s.peer.String()
-	}
-	s.Interface = ne.Uint32(id[36:])
-	s.Cookie = uint64(ne.Uint32(id[40:])) | uint64(ne.Uint32(id[44:]))<<32
-	s.UID = int(ne.Uint32(b[64:]))
-	s.Inode = uint64(ne.Uint32(b[68:]))
+	r.port, r.dport = binary.BigEndian.Uint16(id[0:]), binary.BigEndian.Uint16(id[2:])
+	r.iface = ne.Uint32(id[36:])
+	r.cookie = uint64(ne.Uint32(id[40:])) | uint64(ne.Uint32(id[44:]))<<32
+	r.uid = ne.Uint32(b[64:])
+	r.inode = ne.Uint32(b[68:])
+	r.v6only = -1
 	for attrs := b[inetDiagMsgLen:]; len(attrs) >= 4; {
 		alen := int(ne.Uint16(attrs[0:]))
 		atype := ne.Uint16(attrs[2:])
@@ -143,12 +178,49 @@ func parseDiagMsg(b []byte, proto string, names *addrNames) (Socket, uint8, bool
 			break
 		}
 		if atype == inetDiagSKV6Only && alen >= 5 {
-			v := attrs[4] != 0
-			s.V6Only = &v
+			r.v6only = 0
+			if attrs[4] != 0 {
+				r.v6only = 1
+			}
 		}
 		attrs = attrs[min((alen+3)&^3, len(attrs)):]
 	}
-	return s, state, true
+	return true
+}
+
+// bucket is the (protocol, port) bucket sortSockets' order starts with.
+func (r *diagRec) bucket() int {
+	if r.udp {
+		return 1<<16 + int(r.port)
+	}
+	return int(r.port)
+}
+
+// fill sets s from r. v6only, when not nil, holds the bool V6Only points
+// to (one array for a whole scan instead of one allocation per socket).
+func (r *diagRec) fill(s *Socket, names *addrNames, v6only *bool) {
+	var addr, dst netip.Addr
+	if r.family == unix.AF_INET {
+		addr, dst = netip.AddrFrom4([4]byte(r.addr[:4])), netip.AddrFrom4([4]byte(r.dst[:4]))
+	} else {
+		addr, dst = netip.AddrFrom16(r.addr), netip.AddrFrom16(r.dst)
+	}
+	*s = Socket{Proto: "tcp", Addr: names.name(addr), Port: r.port, addr: addr,
+		Interface: r.iface, Cookie: r.cookie, UID: int(r.uid), Inode: uint64(r.inode)}
+	if r.udp {
+		s.Proto = "udp"
+		if r.state == tcpEstablished {
+			s.peer = netip.AddrPortFrom(dst, r.dport)
+			s.Peer = s.peer.String()
+		}
+	}
+	if r.v6only >= 0 {
+		if v6only == nil {
+			v6only = new(bool)
+		}
+		*v6only = r.v6only == 1
+		s.V6Only = v6only
+	}
 }
 
 // diagSockets lists listening TCP sockets and bound UDP sockets, connected
@@ -159,7 +231,7 @@ func diagSockets() ([]Socket, error) {
 		family, protocol uint8
 		states           uint32
 		fd               int
-		chunks           [][]Socket
+		chunks           [][]diagRec
 		err              error
 	}
 	dumps := []*dump{
@@ -184,42 +256,111 @@ func diagSockets() ([]Socket, error) {
 	for _, d := range dumps {
 		wg.Go(func() {
 			defer unix.Close(d.fd)
-			// Sockets arrive in fixed-size chunks that are sorted into
-			// one slice at the end: growing one slice of Sockets by
-			// append copied the whole list over and over on big hosts.
+			// Records arrive in fixed-size chunks of pointer-free
+			// diagRecs, which are sorted into one slice of Sockets at
+			// the end: growing one slice of Sockets by append copied
+			// the whole list over and over on big hosts.
 			const chunkLen = 4096
-			var cur []Socket
-			d.err = diagDumpOn(d.fd, d.family, d.protocol, d.states, func(s Socket, _ uint8) {
+			var cur []diagRec
+			udp := d.protocol == unix.IPPROTO_UDP
+			d.err = diagDumpRaw(d.fd, d.family, d.protocol, d.states, func(payload []byte) {
 				if len(cur) == cap(cur) {
 					if cur != nil {
 						d.chunks = append(d.chunks, cur)
 					}
-					cur = make([]Socket, 0, chunkLen)
+					cur = make([]diagRec, 0, chunkLen)
 				}
-				cur = append(cur, s)
+				cur = cur[:len(cur)+1]
+				if !cur[len(cur)-1].parse(payload, udp) {
+					cur = cur[:len(cur)-1]
+				}
 			})
-			d.chunks = append(d.chunks, cur)
+			if len(cur) > 0 {
+				d.chunks = append(d.chunks, cur)
+			}
 		})
 	}
 	wg.Wait()
-	var chunks [][]Socket
+	var chunks [][]diagRec
 	for _, d := range dumps {
 		if d.err != nil {
 			return nil, d.err
 		}
 		chunks = append(chunks, d.chunks...)
 	}
-	return sortedChunks(chunks), nil
+	return sortedRecs(chunks), nil
+}
+
+// sortedRecs builds the Sockets of chunks in sortSockets' order: it counts
+// the records of each (protocol, port) bucket, writes each Socket straight
+// into its bucket's place in the one result slice, and sorts only within
+// buckets, which hold a few sockets each.
+func sortedRecs(chunks [][]diagRec) []Socket {
+	starts := make([]int32, 2<<16+1)
+	n, n6 := 0, 0
+	for _, c := range chunks {
+		for i := range c {
+			starts[c[i].bucket()+1]++
+			if c[i].v6only >= 0 {
+				n6++
+			}
+		}
+		n += len(c)
+	}
+	for b := 1; b < len(starts); b++ {
+		starts[b] += starts[b-1]
+	}
+	sorted := make([]Socket, n)
+	v6only := make([]bool, n6)
+	next := slices.Clone(starts[:len(starts)-1])
+	var names addrNames
+	for _, c := range chunks {
+		for i := range c {
+			r := &c[i]
+			b := r.bucket()
+			var v *bool
+			if r.v6only >= 0 {
+				v, v6only = &v6only[0], v6only[1:]
+			}
+			r.fill(&sorted[next[b]], &names, v)
+			next[b]++
+		}
+	}
+	for b := range len(starts) - 1 {
+		if starts[b+1]-starts[b] > 1 {
+			slices.SortFunc(sorted[starts[b]:starts[b+1]], socketOrder)
+		}
+	}
+	return sorted
 }
 
 // addrNames formats each distinct address once: a host's sockets share a
 // handful of local addresses, and formatting one string per socket was a
 // visible part of a large scan.
 type addrNames struct {
-	m map[netip.Addr]string
+	m    map[netip.Addr]string
+	last [2]addrName
 }
 
 func (n *addrNames) name(a netip.Addr) string {
+	// Sockets arrive mixed over a few addresses: the last two answer
+	// most look-ups without hashing.
+	for i := range n.last {
+		if n.last[i].a == a && n.last[i].s != "" {
+			return n.last[i].s
+		}
+	}
+	s := n.lookup(a)
+	n.last[1], n.last[0] = n.last[0], addrName{a, s}
+	return s
+}
+
+type addrName struct {
+	a netip.Addr
+	s string
+}
+
+func (n *addrNames) lookup(a netip.Addr) string {
 	if s, ok := n.m[a]; ok {
 		return s
 	}

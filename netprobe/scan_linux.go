@@ -22,6 +22,12 @@ func Scan(opts ScanOptions) (*ScanResult, error) {
 	var groups [][]Socket          // one per namespace
 	var labels []string            // their labels ("" without AllNetns)
 	nsInode := map[string]uint64{} // label → inode, for sk_lookup links
+	// The descriptor walk needs nothing from the dumps: it runs beside
+	// them.
+	var procs <-chan procWalk
+	if !opts.NoProcesses {
+		procs = startProcWalk("/proc")
+	}
 	if opts.AllNetns {
 		nss, err := listNetns("/proc", "/run/netns")
 		if err != nil {
@@ -55,23 +61,25 @@ func Scan(opts ScanOptions) (*ScanResult, error) {
 			nsInode[""] = st.Ino
 		}
 	}
-	if !opts.NoProcesses && len(groups) == 1 {
-		if err := attachProcesses("/proc", groups[0]); err != nil {
-			return nil, err
+	if !opts.NoProcesses {
+		walk := <-procs
+		if walk.err != nil {
+			return nil, walk.err
 		}
-	} else if !opts.NoProcesses {
-		// One walk of /proc for every namespace: socket inodes are
-		// unique across the system.
-		var all []Socket
-		for _, g := range groups {
-			all = append(all, g...)
-		}
-		if err := attachProcesses("/proc", all); err != nil {
-			return nil, err
-		}
-		for i, n := 0, 0; i < len(groups); i++ {
-			copy(groups[i], all[n:n+len(groups[i])])
-			n += len(groups[i])
+		if len(groups) == 1 {
+			walk.fds.attach(groups[0])
+		} else {
+			// One walk of /proc for every namespace: socket inodes
+			// are unique across the system.
+			var all []Socket
+			for _, g := range groups {
+				all = append(all, g...)
+			}
+			walk.fds.attach(all)
+			for i, n := 0, 0; i < len(groups); i++ {
+				copy(groups[i], all[n:n+len(groups[i])])
+				n += len(groups[i])
+			}
 		}
 	}
 	res.Sockets = []Socket{}
@@ -82,7 +90,7 @@ func Scan(opts ScanOptions) (*ScanResult, error) {
 	}
 	for gi, socks := range groups {
 		label := labels[gi]
-		sortSockets(socks)
+		// listSockets returned them sorted.
 		if !opts.NoProcesses {
 			if readDevices(socks) {
 				sortSockets(socks)
@@ -93,12 +101,16 @@ func Scan(opts ScanOptions) (*ScanResult, error) {
 			readReuseOptions(socks)
 			readV6Only(socks)
 		}
-		findings := Analyze(socks)
+		findings := analyzeSorted(socks)
 		findings = append(findings, steeringFindings(steering, nsInode[label], findings)...)
 		for i := range findings {
 			findings[i].Netns = label
 		}
-		res.Sockets = append(res.Sockets, socks...)
+		if len(groups) == 1 && socks != nil {
+			res.Sockets = socks // no copy of a big host's list
+		} else {
+			res.Sockets = append(res.Sockets, socks...)
+		}
 		res.Findings = append(res.Findings, findings...)
 	}
 	return res, nil
@@ -121,6 +133,7 @@ func listSockets(opts ScanOptions) ([]Socket, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
+		sortSockets(socks)
 	}
 	nameDevices(socks)
 	return socks, source, nil

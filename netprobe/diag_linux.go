@@ -127,7 +127,7 @@ func parseDiagMsg(b []byte, proto string, names *addrNames) (Socket, uint8, bool
 	if !r.parse(b, proto == "udp") {
 		return Socket{}, 0, false
 	}
-	var s Socket
+	var s Socket // fill expects a zeroed Socket
 	r.fill(&s, names, nil)
 	return s, r.state, true
 }
@@ -196,7 +196,7 @@ func (r *diagRec) bucket() int {
 	return int(r.port)
 }
 
-// fill sets s from r. v6only, when not nil, holds the bool V6Only points
+// fill sets the zeroed Socket s from r. v6only, when not nil, holds the bool V6Only points
 // to (one array for a whole scan instead of one allocation per socket).
 func (r *diagRec) fill(s *Socket, names *addrNames, v6only *bool) {
 	var addr, dst netip.Addr
@@ -205,8 +205,10 @@ func (r *diagRec) fill(s *Socket, names *addrNames, v6only *bool) {
 	} else {
 		addr, dst = netip.AddrFrom16(r.addr), netip.AddrFrom16(r.dst)
 	}
-	*s = Socket{Proto: "tcp", Addr: names.name(addr), Port: r.port, addr: addr,
-		Interface: r.iface, Cookie: r.cookie, UID: int(r.uid), Inode: uint64(r.inode)}
+	// Field by field: s is a zeroed slot, and building a whole Socket
+	// and copying it in cost a copy with write barriers per socket.
+	s.Proto, s.Addr, s.Port, s.addr = "tcp", names.name(addr), r.port, addr
+	s.Interface, s.Cookie, s.UID, s.Inode = r.iface, r.cookie, int(r.uid), uint64(r.inode)
 	if r.udp {
 		s.Proto = "udp"
 		if r.state == tcpEstablished {

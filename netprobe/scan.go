@@ -118,22 +118,22 @@ func (s *Socket) ip() netip.Addr {
 }
 
 // is6 reports whether the socket is an AF_INET6 socket.
-func (s Socket) is6() bool { return s.ip().Is6() }
+func (s *Socket) is6() bool { return s.ip().Is6() }
 
 // coversV4 reports whether the socket receives IPv4 traffic: an AF_INET
 // socket, or a dual-stack "::" socket.
-func (s Socket) coversV4() bool {
+func (s *Socket) coversV4() bool {
 	if !s.is6() {
 		return true
 	}
 	return s.ip().IsUnspecified() && (s.V6Only == nil || !*s.V6Only)
 }
 
-func (s Socket) wildcard() bool { return s.ip().IsUnspecified() }
+func (s *Socket) wildcard() bool { return s.ip().IsUnspecified() }
 
 // owner names whoever controls the socket: its uid, or its processes where
 // the OS reports no uid.
-func (s Socket) owner() string {
+func (s *Socket) owner() string {
 	if s.UID >= 0 {
 		return "uid " + strconv.Itoa(s.UID)
 	}

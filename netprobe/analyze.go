@@ -262,7 +262,7 @@ func (a *portAnalysis) connectedSockets(bound, conn []Socket) {
 			}
 		}
 		if len(victims) > 0 {
-			a.add(KindConnected, fmt.Sprintf("%s is connected to %s and receives every datagram from there, which %s no longer sees", c, c.peer, describe(victims)), append([]Socket{c}, victims...))
+			a.add(KindConnected, fmt.Sprintf("%s is connected to %s and receives every datagram from there, which %s no longer sees", c, c.peerAddrPort(), describe(victims)), append([]Socket{c}, victims...))
 		}
 	}
 }

@@ -212,8 +212,7 @@ func (r *diagRec) fill(s *Socket, names *addrNames, v6only *bool) {
 	if r.udp {
 		s.Proto = "udp"
 		if r.state == tcpEstablished {
-			s.peer = netip.AddrPortFrom(dst, r.dport)
-			s.Peer = s.peer.String()
+			s.Peer = netip.AddrPortFrom(dst, r.dport).String()
 		}
 	}
 	if r.v6only >= 0 {
@@ -329,8 +328,14 @@ func sortedRecs(chunks [][]diagRec) []Socket {
 		}
 	}
 	for b := range len(starts) - 1 {
-		if starts[b+1]-starts[b] > 1 {
-			slices.SortFunc(sorted[starts[b]:starts[b+1]], socketOrder)
+		switch g := sorted[starts[b]:starts[b+1]]; len(g) {
+		case 0, 1:
+		case 2: // the common case of a busy port: no sort call per bucket
+			if compareSockets(&g[0], &g[1]) > 0 {
+				g[0], g[1] = g[1], g[0]
+			}
+		default:
+			slices.SortFunc(g, socketOrder)
 		}
 	}
 	return sorted

@@ -91,10 +91,11 @@ func parseProcNet(r io.Reader, proto string) ([]Socket, error) {
 		s := newSocket(proto, local.Addr(), local.Port())
 		s.UID, s.Inode = uid, inode
 		if st == tcpEstablished {
-			if s.peer, err = parseProcAddrPort(fields[2]); err != nil {
+			peer, err := parseProcAddrPort(fields[2])
+			if err != nil {
 				return nil, err
 			}
-			s.Peer = s.peer.String()
+			s.Peer = peer.String()
 		}
 		socks = append(socks, s)
 	}

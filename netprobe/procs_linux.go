@@ -18,17 +18,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// attachProcesses fills Socket.Processes by matching /proc/<pid>/fd links of
-// the form "socket:[INODE]", as ss -p, lsof and netstat -p do. Processes of
-// other users are visible only to root; their sockets keep an empty list.
-func attachProcesses(procRoot string, socks []Socket) error {
-	fds, err := walkProcs(procRoot)
-	if err != nil {
-		return err
-	}
-	fds.attach(socks)
-	return nil
-}
+// Scan fills Socket.Processes by matching /proc/<pid>/fd links of the form
+// "socket:[INODE]", as ss -p, lsof and netstat -p do: walkProcs reads the
+// links, procFDs.attach joins them to the sockets. Processes of other users
+// are visible only to root; their sockets keep an empty list.
 
 // procFDs are the socket descriptors of every process walkProcs could
 // read, in pid order and, within a process, in descriptor order.

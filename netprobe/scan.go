@@ -37,8 +37,9 @@ type Socket struct {
 	ReuseAddr *bool `json:"reuseaddr,omitempty"`
 	ReusePort *bool `json:"reuseport,omitempty"`
 
-	addr netip.Addr     // Addr parsed once; zero for sockets built elsewhere
-	peer netip.AddrPort // Peer parsed once
+	addr netip.Addr // Addr parsed once; zero for sockets built elsewhere
+	// Peer is parsed where it is needed, not kept: connected sockets are
+	// rare, and a big host's list is tens of thousands of Sockets.
 }
 
 // Process is a process holding a socket open. One socket can be held by
@@ -103,11 +104,15 @@ type ScanResult struct {
 }
 
 // connected reports whether s is a connect()ed UDP socket.
-func (s *Socket) connected() bool {
-	if !s.peer.IsValid() && s.Peer != "" {
-		s.peer, _ = netip.ParseAddrPort(s.Peer)
+func (s *Socket) connected() bool { return s.peerAddrPort().IsValid() }
+
+// peerAddrPort is Peer parsed; invalid for an unconnected socket.
+func (s *Socket) peerAddrPort() netip.AddrPort {
+	if s.Peer == "" {
+		return netip.AddrPort{}
 	}
-	return s.peer.IsValid()
+	p, _ := netip.ParseAddrPort(s.Peer)
+	return p
 }
 
 func (s *Socket) ip() netip.Addr {
@@ -152,7 +157,7 @@ func (s Socket) String() string {
 		where += "%" + strconv.FormatUint(uint64(s.Interface), 10)
 	}
 	if s.connected() {
-		where += "->" + s.peer.String()
+		where += "->" + s.peerAddrPort().String()
 	}
 	return fmt.Sprintf("%s %s (%s)", s.Proto, where, s.owner())
 }
@@ -163,7 +168,10 @@ func sameDevice(a, b Socket) bool {
 	return a.Interface == 0 || b.Interface == 0 || a.Interface == b.Interface
 }
 
-func socketOrder(a, b Socket) int {
+func socketOrder(a, b Socket) int { return compareSockets(&a, &b) }
+
+// compareSockets is socketOrder without copying two Sockets per call.
+func compareSockets(a, b *Socket) int {
 	if c := cmp.Compare(a.Proto, b.Proto); c != 0 {
 		return c
 	}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 
@@ -119,6 +121,14 @@ func runScan(inv *base.Invocation) int {
 		return exitBadOptions
 	}
 	base.TuneGC()
+	if os.Getenv("GOGC") == "" {
+		// A scan is one pass whose heap is its result (about 300 bytes
+		// per socket): collecting it finds almost nothing to free.
+		// Measured on 50,000 sockets: 47-61 ms of CPU instead of
+		// 72-84, 4,500 page faults instead of 6,000. TuneGC's memory
+		// limit still starts the collector if a huge host needs it.
+		debug.SetGCPercent(-1)
+	}
 	res, err := netprobe.Scan(netprobe.ScanOptions{ProcNet: *procNet, NoProcesses: *noProcs, AllNetns: *allNetns})
 	if err != nil {
 		return inv.Fail(err)

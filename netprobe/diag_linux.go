@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"runtime"
 	"slices"
 	"sync"
 	"syscall"
@@ -295,16 +296,25 @@ func diagSockets() ([]Socket, error) {
 // sortedRecs builds the Sockets of chunks in sortSockets' order: it counts
 // the records of each (protocol, port) bucket, writes each Socket straight
 // into its bucket's place in the one result slice, and sorts only within
-// buckets, which hold a few sockets each.
+// buckets, which hold a few sockets each. On a big host the buckets are
+// split into one range per core, each filled by its own goroutine (first
+// touching its part of the new slice, so the page faults are shared out
+// too).
 func sortedRecs(chunks [][]diagRec) []Socket {
-	starts := make([]int32, 2<<16+1)
-	n, n6 := 0, 0
+	return sortedRecsIn(chunks, runtime.GOMAXPROCS(0))
+}
+
+// parallelFillMin is the number of sockets from which sortedRecs fills in
+// parallel: below it a goroutine costs more than it saves.
+const parallelFillMin = 8192
+
+func sortedRecsIn(chunks [][]diagRec, cores int) []Socket {
+	const buckets = 2 << 16
+	starts := make([]int32, buckets+1)
+	n := 0
 	for _, c := range chunks {
 		for i := range c {
 			starts[c[i].bucket()+1]++
-			if c[i].v6only >= 0 {
-				n6++
-			}
 		}
 		n += len(c)
 	}
@@ -312,32 +322,57 @@ func sortedRecs(chunks [][]diagRec) []Socket {
 		starts[b] += starts[b-1]
 	}
 	sorted := make([]Socket, n)
-	v6only := make([]bool, n6)
-	next := slices.Clone(starts[:len(starts)-1])
-	var names addrNames
-	for _, c := range chunks {
-		for i := range c {
-			r := &c[i]
-			b := r.bucket()
-			var v *bool
-			if r.v6only >= 0 {
-				v, v6only = &v6only[0], v6only[1:]
+	parts := 1
+	if n >= parallelFillMin {
+		parts = min(cores, 4)
+	}
+	// Range k holds the buckets [edges[k], edges[k+1]), about n/parts
+	// sockets.
+	edges := make([]int, parts+1)
+	edges[parts] = buckets
+	for k, b := 1, 0; k < parts; k++ {
+		for b < buckets && int(starts[b]) < n*k/parts {
+			b++
+		}
+		edges[k] = b
+	}
+	fill := func(lo, hi int) {
+		next := slices.Clone(starts[lo:hi])
+		v6only := make([]bool, starts[hi]-starts[lo])
+		var names addrNames
+		for _, c := range chunks {
+			for i := range c {
+				r := &c[i]
+				b := r.bucket()
+				if b < lo || b >= hi {
+					continue
+				}
+				var v *bool
+				if r.v6only >= 0 {
+					v, v6only = &v6only[0], v6only[1:]
+				}
+				r.fill(&sorted[next[b-lo]], &names, v)
+				next[b-lo]++
 			}
-			r.fill(&sorted[next[b]], &names, v)
-			next[b]++
+		}
+		for b := lo; b < hi; b++ {
+			switch g := sorted[starts[b]:starts[b+1]]; len(g) {
+			case 0, 1:
+			case 2: // the common case of a busy port: no sort call per bucket
+				if compareSockets(&g[0], &g[1]) > 0 {
+					g[0], g[1] = g[1], g[0]
+				}
+			default:
+				slices.SortFunc(g, socketOrder)
+			}
 		}
 	}
-	for b := range len(starts) - 1 {
-		switch g := sorted[starts[b]:starts[b+1]]; len(g) {
-		case 0, 1:
-		case 2: // the common case of a busy port: no sort call per bucket
-			if compareSockets(&g[0], &g[1]) > 0 {
-				g[0], g[1] = g[1], g[0]
-			}
-		default:
-			slices.SortFunc(g, socketOrder)
-		}
+	var wg sync.WaitGroup
+	for k := 1; k < parts; k++ {
+		wg.Go(func() { fill(edges[k], edges[k+1]) })
 	}
+	fill(edges[0], edges[1])
+	wg.Wait()
 	return sorted
 }
 

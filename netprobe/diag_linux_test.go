@@ -57,9 +57,9 @@ func TestSortedRecsMatchParseDiagMsg(t *testing.T) {
 	var chunks [][]diagRec
 	var plain []Socket
 	var names addrNames
-	for c := range 5 {
+	for c := range 6 {
 		var chunk []diagRec
-		for range 1 + rng.IntN(300) {
+		for range 3000 + rng.IntN(2000) {
 			udp := c%2 == 1
 			family, addr, dst := uint8(unix.AF_INET), addrs4[rng.IntN(4)], addrs4[rng.IntN(4)]
 			v6only := -1
@@ -71,8 +71,13 @@ func TestSortedRecsMatchParseDiagMsg(t *testing.T) {
 			if udp {
 				state = []uint8{tcpClose, tcpEstablished}[rng.IntN(2)]
 			}
-			// Ports from a small range: buckets of one, two and many sockets.
-			msg := diagMsg(family, state, addr, dst, uint16(rng.IntN(300)), uint16(rng.IntN(65536)),
+			// Ports from a small range and a big one: buckets of one,
+			// two and many sockets.
+			port := rng.IntN(300)
+			if rng.IntN(2) == 0 {
+				port = rng.IntN(20000)
+			}
+			msg := diagMsg(family, state, addr, dst, uint16(port), uint16(rng.IntN(65536)),
 				uint32(rng.IntN(3)), uint32(rng.IntN(3)), rng.Uint32(), rng.Uint64(), v6only)
 			proto := "tcp"
 			if udp {
@@ -91,16 +96,24 @@ func TestSortedRecsMatchParseDiagMsg(t *testing.T) {
 		}
 		chunks = append(chunks, chunk)
 	}
-	sortSockets(plain)
-	fast := sortedRecs(chunks)
-	if len(fast) != len(plain) {
-		t.Fatalf("%d sockets, want %d", len(fast), len(plain))
+	if len(plain) < 2*parallelFillMin {
+		t.Fatalf("only %d sockets: the parallel fill is not reached", len(plain))
 	}
-	for i := range plain {
-		if !reflect.DeepEqual(fast[i], plain[i]) {
-			t.Fatalf("socket %d:\n got %+v\nwant %+v", i, fast[i], plain[i])
+	sortSockets(plain)
+	// One core, and the parallel fill on 2 and 4 (whose ranges must meet
+	// exactly), above its threshold.
+	for _, cores := range []int{1, 2, 3, 4} {
+		fast := sortedRecsIn(chunks, cores)
+		if len(fast) != len(plain) {
+			t.Fatalf("%d cores: %d sockets, want %d", cores, len(fast), len(plain))
+		}
+		for i := range plain {
+			if !reflect.DeepEqual(fast[i], plain[i]) {
+				t.Fatalf("%d cores: socket %d:\n got %+v\nwant %+v", cores, i, fast[i], plain[i])
+			}
 		}
 	}
+	fast := sortedRecs(chunks)
 	// Each V6Only points to its own bool: one socket's cannot change
 	// another's.
 	seen := map[*bool]bool{}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -611,5 +612,47 @@ func TestHandleKeepsNonUTF8Names(t *testing.T) {
 	}
 	if e.Exe != exe || len(e.Cmdline) != 2 || e.Cmdline[0] != exe || e.Cmdline[1] != "--\xc3\x28" {
 		t.Fatalf("read back exe %q cmdline %q, want %q", e.Exe, e.Cmdline, exe)
+	}
+}
+
+// The pipe handler runs Go on one thread while a raw core streams in, so
+// that the crasher's own kernel thread, which writes the core into the
+// pipe, keeps a CPU; streaming zstd keeps a thread per CPU for its encoder,
+// and the socket server, which handles many crashes in one process, is
+// never throttled.
+func TestHandleOneCrashThreads(t *testing.T) {
+	orig := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(orig) })
+	for _, tc := range []struct {
+		conf     string
+		oneCrash bool
+		want     int
+	}{
+		{"Compress = no\n", true, 1},
+		{"Compress = after\n", true, 1},
+		{"Compress = yes\n", true, 2},
+		{"Compress = no\n", false, 2},
+		{"Compress = after\n", false, 2},
+	} {
+		runtime.GOMAXPROCS(2)
+		root := t.TempDir()
+		fakeCrashProc(t, root, 1000)
+		store := filepath.Join(t.TempDir(), "store")
+		cfgPath := filepath.Join(t.TempDir(), "c.conf")
+		if err := os.WriteFile(cfgPath, []byte(tc.conf+"MaxUse = infinity\nKeepFree = 0\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ha := testArgs(t, store, 1000)
+		ha.Config = cfgPath
+		m, _, err := Handle(HandleEnv{ProcRoot: root, OneCrash: tc.oneCrash}, ha, bytes.NewReader(synthCore(t, 1000)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.CorePath == "" {
+			t.Fatalf("%q: core not stored: %+v", tc.conf, m)
+		}
+		if got := runtime.GOMAXPROCS(0); got != tc.want {
+			t.Errorf("%q one crash %v: GOMAXPROCS %d, want %d", tc.conf, tc.oneCrash, got, tc.want)
+		}
 	}
 }

@@ -127,7 +127,7 @@ func RunHandler(args []string) error {
 	// A bigger pipe buffer lets the kernel run ahead of us (1 MiB is the
 	// unprivileged maximum; we are root but do not need more).
 	unix.FcntlInt(0, unix.F_SETPIPE_SZ, 1<<20)
-	env := HandleEnv{ProcRoot: "/proc", Release: release}
+	env := HandleEnv{ProcRoot: "/proc", Release: release, OneCrash: true}
 	if ha.HavePidfd {
 		env.Pidfd = os.NewFile(uintptr(ha.Crash.PidfdNumber), "pidfd")
 	}

@@ -181,10 +181,8 @@ func needsSubshell(c WordCase, localScope bool) bool {
 // but not the top level of the batch: such a case runs there instead (see
 // topLevelIn), with neither a subshell nor a group of its own.
 func needsSubshellIn(c WordCase, engine string, localScope bool) bool {
-	if needsSubshellAny(c, localScope) {
-		return true
-	}
-	return fatalIn(c.Word, engine) == fatalAnywhere
+	isolated, _ := placementOf(c, engine, localScope)
+	return isolated
 }
 
 // topLevelIn says whether a case that needs no subshell of its own runs
@@ -194,7 +192,42 @@ func needsSubshellIn(c WordCase, engine string, localScope bool) bool {
 // and "local -" are restored on the way out. Should a shell end anyway,
 // the case is rerun in a subshell of its own, as any other killer.
 func topLevelIn(c WordCase, engine string, localScope bool) bool {
-	return engine == "bash" && !needsSubshellIn(c, engine, localScope) && fatalIn(c.Word, engine) == fatalInSubshell
+	_, top := placementOf(c, engine, localScope)
+	return top
+}
+
+// placementOf is needsSubshellIn and topLevelIn from one parse of the
+// word (and one of the setup): planning runs for every case before any
+// shell starts, so a parse more per case is a cost every batch pays.
+func placementOf(c WordCase, engine string, localScope bool) (isolated, top bool) {
+	if c.Setup != "" {
+		if _, ok := localSetup(c.Setup); !localScope || !ok {
+			return true, false
+		}
+	}
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader("__quirk_emit "+c.Word), "")
+	if err != nil || len(f.Stmts) != 1 {
+		return true, false
+	}
+	// Only one simple command, the printing one, may run directly: a word
+	// like "x && set -f" adds a second command that changes the shell for
+	// every later case.
+	st := f.Stmts[0]
+	if call, ok := st.Cmd.(*syntax.CallExpr); !ok || len(call.Assigns) > 0 || !plainStmt(st) || call.Args[0].Lit() != "__quirk_emit" {
+		return true, false
+	}
+	if changesShell(f) {
+		return true, false
+	}
+	// The word's own expansions are those of the printing command's
+	// arguments: the same nodes a parse of the word alone gives.
+	switch fatalInNode(f, engine) {
+	case fatalAnywhere:
+		return true, false
+	case fatalInSubshell:
+		return false, engine == "bash"
+	}
+	return false, false
 }
 
 type fatality int
@@ -205,12 +238,8 @@ const (
 	fatalInSubshell          // ends a subshell, not the top level
 )
 
-// fatalIn is what evaluating word does to the engine's shell.
-func fatalIn(word, engine string) fatality {
-	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(word), "")
-	if err != nil {
-		return fatalAnywhere
-	}
+// fatalInNode is what evaluating the word in f does to the engine's shell.
+func fatalInNode(f syntax.Node, engine string) fatality {
 	fatal := notFatal
 	syntax.Walk(f, func(n syntax.Node) bool {
 		pe, ok := n.(*syntax.ParamExp)
@@ -232,26 +261,6 @@ func fatalIn(word, engine string) fatality {
 		return fatal != fatalAnywhere
 	})
 	return fatal
-}
-
-func needsSubshellAny(c WordCase, localScope bool) bool {
-	if c.Setup != "" {
-		if _, ok := localSetup(c.Setup); !localScope || !ok {
-			return true
-		}
-	}
-	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader("__quirk_emit "+c.Word), "")
-	if err != nil || len(f.Stmts) != 1 {
-		return true
-	}
-	// Only one simple command, the printing one, may run directly: a word
-	// like "x && set -f" adds a second command that changes the shell for
-	// every later case.
-	st := f.Stmts[0]
-	if call, ok := st.Cmd.(*syntax.CallExpr); !ok || len(call.Assigns) > 0 || !plainStmt(st) || call.Args[0].Lit() != "__quirk_emit" {
-		return true
-	}
-	return changesShell(f)
 }
 
 func plainStmt(st *syntax.Stmt) bool {

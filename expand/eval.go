@@ -41,23 +41,22 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 	results := make([]Result, len(cases))
 	groups := map[string][]int{}
 	var order []string
+	scoping, assumed := sh.scopesLocally()
+	isolated, top := make([]bool, len(cases)), make([]bool, len(cases))
+	plans := newPlanner(sh.Name, scoping, opts)
 	for i, c := range cases {
 		results[i] = Result{Engine: sh.Name, Path: sh.Path}
-		if err := admit(c.Setup+"\n__quirk_emit "+c.Word, append([]string{c.Arg0}, c.Args...), opts); err != nil {
-			results[i].Err, results[i].Status = err, -1
+		p := plans.plan(c)
+		if p.refused != nil {
+			results[i].Err, results[i].Status = p.refused, -1
 			continue
 		}
+		isolated[i], top[i] = p.isolated, p.top
 		arg0 := c.Arg0
 		if _, ok := groups[arg0]; !ok {
 			order = append(order, arg0)
 		}
 		groups[arg0] = append(groups[arg0], i)
-	}
-	scoping, assumed := sh.scopesLocally()
-	isolated, top := make([]bool, len(cases)), make([]bool, len(cases))
-	for i, c := range cases {
-		isolated[i] = needsSubshellIn(c, sh.Name, scoping)
-		top[i] = topLevelIn(c, sh.Name, scoping)
 	}
 	// Batches run on every core: each worker takes an equal share of the
 	// cases of one $0 and works through it batch after batch.
@@ -304,4 +303,41 @@ func (sh *Engine) environ(opts Options, records bool) []string {
 	}
 	cfg := workerConfig{allowExec: opts.AllowExec, commands: opts.Commands, records: records}
 	return []string{workerEnv + "=" + cfg.encode()}
+}
+
+// casePlan is what quirk decides about a case before any shell sees it.
+type casePlan struct {
+	refused       error // admit's verdict
+	isolated, top bool  // placementOf
+}
+
+// planner decides each case once per distinct setup and word: a checker
+// asks the same word with several argument vectors (SampleArgv), and each
+// decision costs parses that, for thousands of cases, took longer than
+// the shells' evaluation of them.
+type planner struct {
+	engine  string
+	scoping bool
+	opts    Options
+	seen    map[[2]string]casePlan
+}
+
+func newPlanner(engine string, scoping bool, opts Options) *planner {
+	return &planner{engine: engine, scoping: scoping, opts: opts, seen: map[[2]string]casePlan{}}
+}
+
+func (pl *planner) plan(c WordCase) casePlan {
+	if strings.ContainsRune(c.Arg0, 0) || slices.ContainsFunc(c.Args, func(a string) bool { return strings.ContainsRune(a, 0) }) {
+		return casePlan{refused: ErrNUL}
+	}
+	key := [2]string{c.Setup, c.Word}
+	if p, ok := pl.seen[key]; ok {
+		return p
+	}
+	var p casePlan
+	if p.refused = admit(c.Setup+"\n__quirk_emit "+c.Word, nil, pl.opts); p.refused == nil {
+		p.isolated, p.top = placementOf(c, pl.engine, pl.scoping)
+	}
+	pl.seen[key] = p
+	return p
 }

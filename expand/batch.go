@@ -36,10 +36,51 @@ import (
 //	      when the printing command runs, "sSTATUS\0" when the case ends.
 const markerPrefix = "\x1equirk:"
 
-// emitter returns the shell functions that write records; mksh has no
-// printf builtin, so it uses print.
-func emitter(printBuiltin bool) string {
+// batchStyle is how an engine's batch writes its records.
+type batchStyle int
+
+const (
+	// recordsRedirected: every record is a printf redirected to fd 3.
+	recordsRedirected batchStyle = iota
+	// recordsPrinted: mksh has no printf builtin; print writes them.
+	recordsPrinted
+	// recordsOnStdout (bash): the batch starts with "exec 4>&1 >&3", so
+	// a record is a printf with no redirection (bash saves, dups and
+	// restores descriptors for each one: about a quarter of a case's
+	// cost). A case that runs directly (a group, the top level, a local
+	// setup) does not write to stdout: its word is the printing command's
+	// arguments and its setup only assigns and calls set or shift in
+	// forms that print nothing (localSetup; bash cannot print a NUL, so
+	// stray text breaks the stream, the batch is rerun, and it cannot
+	// forge a record). A case in a subshell of its
+	// own gets the real stdout back first (__quirk_iso) and writes its
+	// record to fd 3.
+	recordsOnStdout
+)
+
+func styleOf(sh *Engine) batchStyle {
+	switch {
+	case sh.spec.printBuiltin:
+		return recordsPrinted
+	case sh.Name == "bash":
+		return recordsOnStdout
+	}
+	return recordsRedirected
+}
+
+// emitter returns the shell functions that write records.
+func emitter(style batchStyle) string {
 	m := markerPrefix
+	if style == recordsOnStdout {
+		return `exec 4>&1 >&3
+__quirk_emit() { printf '%s\0' "n$#" "$@"; }
+__quirk_begin() { printf 'c%d\0' "$1"; printf '` + m + `%d` + "\x1f" + `' "$1" >&2; }
+__quirk_end() { printf 's%d\0c%d\0' "$1" "$2"; printf '` + m + `%d` + "\x1f" + `' "$2" >&2; }
+__quirk_out() { printf '` + m + `%d` + "\x1f" + `' "$1" >&4; }
+__quirk_iso() { exec >&4; __quirk_emit() { printf '%s\0' "n$#" "$@" >&3; }; }
+`
+	}
+	printBuiltin := style == recordsPrinted
 	if printBuiltin {
 		return `__quirk_z() { print -n '\0' >&3; }
 __quirk_emit() { print -rn -- "n$#" >&3; __quirk_z; for __quirk_f do print -rn -- "$__quirk_f" >&3; __quirk_z; done; }
@@ -65,9 +106,13 @@ func shellQuote(s string) string {
 // share group subshells, except those that run at the top level.
 // top says which run at the batch's top level, outside any subshell (see
 // topLevelSafe); isolated wins over top.
-func batchScript(printBuiltin bool, cases []WordCase, index []int, isolated, top []bool) string {
+func batchScript(style batchStyle, cases []WordCase, index []int, isolated, top []bool) string {
 	var b strings.Builder
-	b.WriteString(emitter(printBuiltin))
+	b.WriteString(emitter(style))
+	iso := ""
+	if style == recordsOnStdout {
+		iso = "__quirk_iso\n"
+	}
 	if len(cases) > 0 {
 		fmt.Fprintf(&b, "__quirk_begin %d\n", index[0])
 	}
@@ -98,7 +143,7 @@ func batchScript(printBuiltin bool, cases []WordCase, index []int, isolated, top
 			inGroup, grouped = true, 0
 		}
 		if isolated[i] {
-			fmt.Fprintf(&b, "__quirk_out %d\n(\n%s\neval %s\n)\n__quirk_st=$?\n__quirk_out -1\n", index[i], set.String(), shellQuote(body))
+			fmt.Fprintf(&b, "__quirk_out %d\n(\n%s%s\neval %s\n)\n__quirk_st=$?\n__quirk_out -1\n", index[i], iso, set.String(), shellQuote(body))
 		} else if c.Setup != "" {
 			// needsSubshell let it run here: bash scopes it to a function.
 			names, _ := localSetup(c.Setup)
@@ -327,12 +372,19 @@ func localSetup(setup string) ([]string, bool) {
 			if len(call.Assigns) > 0 {
 				return nil, false
 			}
+			last := ""
 			for _, a := range call.Args[1:] {
-				if a.Lit() == "" && len(a.Parts) > 0 {
-					if _, quoted := a.Parts[0].(*syntax.SglQuoted); !quoted || len(a.Parts) != 1 {
+				last = a.Lit()
+				if last == "" && len(a.Parts) > 0 {
+					q, quoted := a.Parts[0].(*syntax.SglQuoted)
+					if !quoted || len(a.Parts) != 1 {
 						return nil, false
 					}
+					last = q.Value
 				}
+			}
+			if call.Args[0].Lit() == "set" && printsOptions(len(call.Args) == 1, last) {
+				return nil, false
 			}
 			continue
 		}
@@ -347,6 +399,19 @@ func localSetup(setup string) ([]string, bool) {
 		}
 	}
 	return names, true
+}
+
+// printsOptions says whether a set command writes to stdout: with no
+// arguments it lists the variables, and an option cluster ending in "o"
+// ("-o", "+o", "-eo") with no option name after it lists the options.
+// A case running directly writes to the record stream (recordsOnStdout),
+// where the listing would break the stream (its case and the rest of the
+// batch would then be rerun), so such a setup runs in a subshell.
+func printsOptions(noArgs bool, last string) bool {
+	if noArgs {
+		return true
+	}
+	return len(last) >= 2 && (last[0] == '-' || last[0] == '+') && last[len(last)-1] == 'o'
 }
 
 func localName(name string) bool {

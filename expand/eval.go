@@ -141,7 +141,7 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 
 		sub[j], iso[j], atTop[j] = cases[i], isolated[i], top[i]
 	}
 	script := filepath.Join(sb.root, fmt.Sprintf("batch-%d.sh", batchNo))
-	src := batchScript(sh.spec.printBuiltin, sub, chunk, iso, atTop)
+	src := batchScript(styleOf(sh), sub, chunk, iso, atTop)
 	if sh.spec.versionFromBatch {
 		src = versionGuard(assumedScoping) + src
 	}

@@ -3,6 +3,8 @@ package expand
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -31,5 +33,43 @@ func TestPlanPerCaseArguments(t *testing.T) {
 		if !errors.Is(rs[i].Err, ErrExecRefused) {
 			t.Errorf("case %d: command substitution not refused: %+v", i, rs[i])
 		}
+	}
+}
+
+// A bash batch writes its records to stdout (recordsOnStdout): a setup
+// that prints (set with no arguments, set -o, set +o) must still get its
+// own stdout, and neither its output nor the trace of set -x may reach
+// the record stream or the cases after it.
+func TestBashPrintingSetups(t *testing.T) {
+	needShell(t, "bash")
+	printing := []string{"set", "set -o", "set '+o'", "set -eo", "x=1; set -x"}
+	var cases []WordCase
+	for _, s := range printing {
+		cases = append(cases, WordCase{Setup: s, Word: `"$1" "${x-}"`, Args: []string{"a b"}})
+		cases = append(cases, WordCase{Word: `"$1" "${x-}"`, Args: []string{"c"}})
+	}
+	rs, err := EvalWords(context.Background(), "bash", cases, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rs {
+		want := []string{"c", ""}
+		if i%2 == 0 {
+			want = []string{"a b", ""}
+			if cases[i].Setup == "x=1; set -x" {
+				want[1] = "1"
+			}
+		}
+		if r.Err != nil || r.Status != 0 || !slices.Equal(r.Fields, want) {
+			t.Errorf("case %d (setup %q): got %q status %d err %v, want %q", i, cases[i].Setup, r.Fields, r.Status, r.Err, want)
+		}
+	}
+	for i, marker := range []string{"BASH_VERSION=", "errexit", "set +o errexit", "errexit"} {
+		if !strings.Contains(rs[2*i].Stdout, marker) {
+			t.Errorf("setup %q: stdout %q lacks %q", cases[2*i].Setup, firstLineOf([]byte(rs[2*i].Stdout)), marker)
+		}
+	}
+	if !strings.Contains(rs[8].Stderr, "__quirk_emit") || rs[9].Stderr != "" || rs[8].Stdout != "" {
+		t.Errorf("set -x: stderr %q, next case's stderr %q, stdout %q", rs[8].Stderr, rs[9].Stderr, rs[8].Stdout)
 	}
 }

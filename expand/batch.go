@@ -44,18 +44,20 @@ const (
 	recordsRedirected batchStyle = iota
 	// recordsPrinted: mksh has no printf builtin; print writes them.
 	recordsPrinted
-	// recordsOnStdout (bash): the batch starts with "exec 4>&1 >&3", so
-	// a record is a printf with no redirection (bash saves, dups and
-	// restores descriptors for each one: about a quarter of a case's
-	// cost). A case that runs directly (a group, the top level, a local
-	// setup) does not write to stdout: its word is the printing command's
-	// arguments and its setup only assigns and calls set or shift in
-	// forms that print nothing (localSetup; bash cannot print a NUL, so
-	// stray text breaks the stream, the batch is rerun, and it cannot
-	// forge a record). A case in a subshell of its
-	// own gets the real stdout back first (__quirk_iso) and writes its
-	// record to fd 3.
-	recordsOnStdout
+	// recordsMerged (bash): the batch starts with "exec 4>&1 5>&2 >&3
+	// 2>&3", so stdout, stderr and the record stream are one pipe and a
+	// record is a printf with no redirection (bash saves, dups and
+	// restores descriptors for each redirected command: a third of a
+	// case's cost). Every record starts with a NUL; anything between
+	// records is a message of the case begun last (bash can write no NUL
+	// in a message: its strings end at one), see parseMerged. A case that
+	// runs directly (a group, the top level, a local setup) writes nothing
+	// to stdout: its word is the printing command's arguments and its
+	// setup only assigns and calls set or shift in forms that print
+	// nothing (localSetup). A case in a subshell of its own gets the real
+	// stdout and stderr back first (__quirk_iso), with markers on both,
+	// and writes its record to fd 3.
+	recordsMerged
 )
 
 func styleOf(sh *Engine) batchStyle {
@@ -63,7 +65,7 @@ func styleOf(sh *Engine) batchStyle {
 	case sh.spec.printBuiltin:
 		return recordsPrinted
 	case sh.Name == "bash":
-		return recordsOnStdout
+		return recordsMerged
 	}
 	return recordsRedirected
 }
@@ -71,13 +73,13 @@ func styleOf(sh *Engine) batchStyle {
 // emitter returns the shell functions that write records.
 func emitter(style batchStyle) string {
 	m := markerPrefix
-	if style == recordsOnStdout {
-		return `exec 4>&1 >&3
-__quirk_emit() { printf '%s\0' "n$#" "$@"; }
-__quirk_begin() { printf 'c%d\0' "$1"; printf '` + m + `%d` + "\x1f" + `' "$1" >&2; }
-__quirk_end() { printf 's%d\0c%d\0' "$1" "$2"; printf '` + m + `%d` + "\x1f" + `' "$2" >&2; }
-__quirk_out() { printf '` + m + `%d` + "\x1f" + `' "$1" >&4; }
-__quirk_iso() { exec >&4; __quirk_emit() { printf '%s\0' "n$#" "$@" >&3; }; }
+	if style == recordsMerged {
+		return `exec 4>&1 5>&2 >&3 2>&3
+__quirk_emit() { printf '%s\0' "" "n$#" "$@"; }
+__quirk_begin() { printf '\0c%d\0' "$1"; }
+__quirk_end() { printf '\0s%d\0\0c%d\0' "$1" "$2"; }
+__quirk_out() { printf '` + m + `%d` + "\x1f" + `' "$1" >&4; printf '` + m + `%d` + "\x1f" + `' "$1" >&5; }
+__quirk_iso() { exec >&4 2>&5; __quirk_emit() { printf '%s\0' "" "n$#" "$@" >&3; }; }
 `
 	}
 	printBuiltin := style == recordsPrinted
@@ -110,8 +112,16 @@ func batchScript(style batchStyle, cases []WordCase, index []int, isolated, top 
 	var b strings.Builder
 	b.WriteString(emitter(style))
 	iso := ""
-	if style == recordsOnStdout {
+	if style == recordsMerged {
 		iso = "__quirk_iso\n"
+	}
+	// endCase writes the status record of one case and begins the next;
+	// in the merged style inline, a function call less per case.
+	endCase := func(status string, next int) string {
+		if style == recordsMerged {
+			return fmt.Sprintf("printf '\\0s%%d\\0\\0c%d\\0' %s\n", next, status)
+		}
+		return fmt.Sprintf("__quirk_end %s %d\n", status, next)
 	}
 	if len(cases) > 0 {
 		fmt.Fprintf(&b, "__quirk_begin %d\n", index[0])
@@ -176,25 +186,25 @@ func batchScript(style batchStyle, cases []WordCase, index []int, isolated, top 
 		// starts even when a case killed the group's subshell.
 		closeGroup := inGroup && (i+1 == len(cases) || isolated[i+1] || atTop(i+1) || grouped == groupSize)
 		if closeGroup {
-			fmt.Fprintf(&b, "__quirk_end %s -1\n)\n", status)
+			b.WriteString(endCase(status, -1) + ")\n")
 			inGroup = false
 			if next >= 0 {
 				fmt.Fprintf(&b, "__quirk_begin %d\n", next)
 			}
 			continue
 		}
-		fmt.Fprintf(&b, "__quirk_end %s %d\n", status, next)
+		b.WriteString(endCase(status, next))
 	}
 	return b.String()
 }
 
-// versionGuard opens a bash batch: it reports $BASH_VERSION on the record
-// stream (so quirk need not start bash once more to ask) and, when the
+// versionGuard opens a bash batch (before its emitter): it reports
+// $BASH_VERSION on the record stream, in the merged form, (so quirk need not start bash once more to ask) and, when the
 // batch was written for a bash that scopes setups with "local -" before
 // the version was known, ends before the first case in an older one; the
 // caller then writes the batch again for that bash.
 func versionGuard(assumedScoping bool) string {
-	g := `printf 'v%s\0' "$BASH_VERSION" >&3` + "\n"
+	g := `printf '\0v%s\0' "$BASH_VERSION" >&3` + "\n"
 	if assumedScoping {
 		g += fmt.Sprintf("(( BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= %d )) || exit 0\n", scopedBash)
 	}
@@ -404,7 +414,7 @@ func localSetup(setup string) ([]string, bool) {
 // printsOptions says whether a set command writes to stdout: with no
 // arguments it lists the variables, and an option cluster ending in "o"
 // ("-o", "+o", "-eo") with no option name after it lists the options.
-// A case running directly writes to the record stream (recordsOnStdout),
+// A case running directly writes to the record stream (recordsMerged),
 // where the listing would break the stream (its case and the rest of the
 // batch would then be rerun), so such a setup runs in a subshell.
 func printsOptions(noArgs bool, last string) bool {
@@ -442,6 +452,76 @@ func splitMarked(stream []byte) map[int]string {
 		out[n] += string(p[end+1:])
 	}
 	return out
+}
+
+// parseMerged reads a merged batch stream (recordsMerged): records, each
+// starting with a NUL ("\0cN\0", "\0sSTATUS\0", "\0vVERSION\0", and
+// "\0nK\0" followed by K NUL-terminated fields), and between them the
+// messages of the case begun last, returned in texts. Text before the
+// first case is dropped, as splitMarked drops it.
+func parseMerged(stream []byte) (recs map[int]*caseRecord, texts map[int]string, version string, err error) {
+	recs, texts = map[int]*caseRecord{}, map[int]string{}
+	var cur *caseRecord
+	curNo := -1
+	for i := 0; i < len(stream); {
+		if stream[i] != 0 {
+			end := bytes.IndexByte(stream[i:], 0)
+			if end < 0 {
+				end = len(stream) - i
+			}
+			if curNo >= 0 {
+				texts[curNo] += string(stream[i : i+end])
+			}
+			i += end
+			continue
+		}
+		end := bytes.IndexByte(stream[i+1:], 0)
+		if end < 0 {
+			return recs, texts, version, nil // cut short while writing a record
+		}
+		t := stream[i+1 : i+1+end]
+		i += end + 2
+		if len(t) == 0 {
+			return recs, texts, version, fmt.Errorf("record stream: empty record at %d", i)
+		}
+		if t[0] == 'v' {
+			version = string(t[1:])
+			continue
+		}
+		num, aerr := strconv.Atoi(string(t[1:]))
+		if aerr != nil {
+			return recs, texts, version, fmt.Errorf("record stream: bad record %q", t)
+		}
+		switch t[0] {
+		case 'c':
+			cur, curNo = &caseRecord{}, num
+			recs[num] = cur
+		case 'n':
+			if cur == nil || num < 0 {
+				return recs, texts, version, fmt.Errorf("record stream: bad field count %q", t)
+			}
+			fields := make([]string, 0, num)
+			for range num {
+				end := bytes.IndexByte(stream[i:], 0)
+				if end < 0 {
+					// Cut short while printing: leave the case unfinished.
+					return recs, texts, version, nil
+				}
+				fields = append(fields, string(stream[i:i+end]))
+				i += end + 1
+			}
+			cur.fields = fields
+		case 's':
+			if cur == nil {
+				return recs, texts, version, fmt.Errorf("record stream: status without a case")
+			}
+			cur.status, cur.finished = num, true
+			cur = nil
+		default:
+			return recs, texts, version, fmt.Errorf("record stream: bad record %q", t)
+		}
+	}
+	return recs, texts, version, nil
 }
 
 // caseRecord is what fd 3 said about one case.

@@ -152,7 +152,16 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 
 	if err != nil {
 		return nil, err
 	}
-	recs, version, perr := parseRecordsVersion(out.records)
+	style := styleOf(sh)
+	var recs map[int]*caseRecord
+	var texts map[int]string
+	var version string
+	var perr error
+	if style == recordsMerged {
+		recs, texts, version, perr = parseMerged(out.records)
+	} else {
+		recs, version, perr = parseRecordsVersion(out.records)
+	}
 	if version != "" {
 		sh.learn(version)
 		if assumedScoping && !bashScopes(version) {
@@ -161,11 +170,19 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 
 	}
 	// Messages name the generated file; "batch" reads better than a
 	// temporary path that no longer exists.
-	out.stderr = bytes.ReplaceAll(out.stderr, []byte(script), []byte("batch"))
 	// bash: "batch: line 7: -1: substring expression < 0" reads as
 	// "$0: -1: substring expression < 0", the way "bash -c" reports it.
-	out.stderr = bashBatchLine.ReplaceAll(out.stderr, []byte(strings.ReplaceAll(arg0, "$", "$$")+": "))
+	tidy := func(msg []byte) []byte {
+		msg = bytes.ReplaceAll(msg, []byte(script), []byte("batch"))
+		return bashBatchLine.ReplaceAll(msg, []byte(strings.ReplaceAll(arg0, "$", "$$")+": "))
+	}
+	out.stderr = tidy(out.stderr)
 	stdouts, stderrs := splitMarked(out.stdout), splitMarked(out.stderr)
+	for n, text := range texts {
+		// Merged messages of direct cases; a case in a subshell has its
+		// own on the real stderr, which follows.
+		stderrs[n] = string(tidy([]byte(text))) + stderrs[n]
+	}
 	settled := 0
 	var rest []int
 	anyStarted := false

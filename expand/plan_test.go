@@ -73,3 +73,33 @@ func TestBashPrintingSetups(t *testing.T) {
 		t.Errorf("set -x: stderr %q, next case's stderr %q, stdout %q", rs[8].Stderr, rs[9].Stderr, rs[8].Stdout)
 	}
 }
+
+// The merged stream of a bash batch: records start with a NUL, text between
+// them is the messages of the case begun last.
+func TestParseMerged(t *testing.T) {
+	stream := "early\x00v5.2\x00\x00c0\x00\x00n2\x00a\x00\x00\x00s0\x00\x00c1\x00x: unbound\n\x00s1\x00\x00c4\x00more\x00n3\x00x\x00"
+	recs, texts, version, err := parseMerged([]byte(stream))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if version != "5.2" {
+		t.Errorf("version %q", version)
+	}
+	if r := recs[0]; r == nil || !r.finished || !slices.Equal(r.fields, []string{"a", ""}) || texts[0] != "" {
+		t.Errorf("case 0: %+v %q", r, texts[0])
+	}
+	if r := recs[1]; r == nil || !r.finished || r.fields != nil || r.status != 1 || texts[1] != "x: unbound\n" {
+		t.Errorf("case 1: %+v %q", r, texts[1])
+	}
+	if r := recs[4]; r == nil || r.finished || texts[4] != "more" {
+		t.Errorf("case 4 was cut short while printing: %+v %q", r, texts[4])
+	}
+	if _, ok := texts[-1]; ok {
+		t.Errorf("text before the first case kept: %q", texts[-1])
+	}
+	for _, bad := range []string{"\x00z1\x00", "\x00\x00", "\x00s0\x00", "\x00c1\x00\x00n-1\x00"} {
+		if _, _, _, err := parseMerged([]byte(bad)); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -36,6 +36,13 @@ import (
 //	      when the printing command runs, "sSTATUS\0" when the case ends.
 const markerPrefix = "\x1equirk:"
 
+// nulMarkerPrefix starts the markers of a bash batch (recordsMerged): bash
+// cannot write a NUL in a message, so a message that echoes a word shaped
+// like a marker (an arithmetic error shows the expression) cannot move
+// text to another case. The other engines' markers can be forged so by a
+// case's own messages (mksh's print and the worker write them as text).
+const nulMarkerPrefix = "\x00quirk:"
+
 // batchStyle is how an engine's batch writes its records.
 type batchStyle int
 
@@ -78,7 +85,7 @@ func emitter(style batchStyle) string {
 __quirk_emit() { printf '%s\0' "" "n$#" "$@"; }
 __quirk_begin() { printf '\0c%d\0' "$1"; }
 __quirk_end() { printf '\0s%d\0\0c%d\0' "$1" "$2"; }
-__quirk_out() { printf '` + m + `%d` + "\x1f" + `' "$1" >&4; printf '` + m + `%d` + "\x1f" + `' "$1" >&5; }
+__quirk_out() { printf '\0quirk:%d\037' "$1" >&4; printf '\0quirk:%d\037' "$1" >&5; }
 __quirk_iso() { exec >&4 2>&5; __quirk_emit() { printf '%s\0' "" "n$#" "$@" >&3; }; }
 `
 	}
@@ -437,9 +444,9 @@ func localName(name string) bool {
 }
 
 // splitMarked cuts a stdout or stderr stream at the case markers.
-func splitMarked(stream []byte) map[int]string {
+func splitMarked(stream []byte, prefix string) map[int]string {
 	out := map[int]string{}
-	parts := bytes.Split(stream, []byte(markerPrefix))
+	parts := bytes.Split(stream, []byte(prefix))
 	for _, p := range parts[1:] {
 		end := bytes.IndexByte(p, 0x1f)
 		if end < 0 {

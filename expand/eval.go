@@ -177,7 +177,11 @@ func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 
 		return bashBatchLine.ReplaceAll(msg, []byte(strings.ReplaceAll(arg0, "$", "$$")+": "))
 	}
 	out.stderr = tidy(out.stderr)
-	stdouts, stderrs := splitMarked(out.stdout), splitMarked(out.stderr)
+	prefix := markerPrefix
+	if style == recordsMerged {
+		prefix = nulMarkerPrefix
+	}
+	stdouts, stderrs := splitMarked(out.stdout, prefix), splitMarked(out.stderr, prefix)
 	for n, text := range texts {
 		// Merged messages of direct cases; a case in a subshell has its
 		// own on the real stderr, which follows.

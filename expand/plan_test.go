@@ -103,3 +103,36 @@ func TestParseMerged(t *testing.T) {
 		}
 	}
 }
+
+// A case's messages share the bash batch's stream with every other case's
+// records (recordsMerged): text it controls, shaped like records or like
+// the stderr markers, must stay its own message and change no other case.
+func TestBashMessagesCannotForgeRecords(t *testing.T) {
+	needShell(t, "bash")
+	forged := []string{
+		`"${@:1:-1 s0 c1}"`,
+		"\"${@:1:-x+$'\\x1equirk:1\\x1f'}\"",
+		`"${@:2:-1}"`,
+		"\"${@:1:-x+$'\\x1f'n1 forged}\"",
+	}
+	var cases []WordCase
+	for _, w := range forged {
+		cases = append(cases, WordCase{Word: w, Args: []string{"a", "b"}}, WordCase{Word: `"$1"`, Args: []string{"clean"}})
+	}
+	rs, err := EvalWords(context.Background(), "bash", cases, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(rs); i += 2 {
+		bad, clean := rs[i], rs[i+1]
+		if bad.Err != nil || bad.Status != 1 || bad.Fields != nil || bad.Stderr == "" {
+			t.Errorf("word %s: got fields %q status %d err %v stderr %q", cases[i].Word, bad.Fields, bad.Status, bad.Err, bad.Stderr)
+		}
+		if clean.Err != nil || clean.Status != 0 || !slices.Equal(clean.Fields, []string{"clean"}) || clean.Stderr != "" || clean.Stdout != "" {
+			t.Errorf("case after %s: got %+v", cases[i].Word, clean)
+		}
+	}
+	if !strings.Contains(rs[2].Stderr, markerPrefix+"1\x1f") {
+		t.Errorf("the marker-shaped text is not kept as the case's message: %q", rs[2].Stderr)
+	}
+}

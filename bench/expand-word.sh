@@ -3,7 +3,11 @@
 # pieces in between, so the ratio says where the time goes:
 #   bash -c             the peer: one process, no sandbox
 #   bwrap true          bubblewrap's namespaces and mounts alone (as nobody)
-#   quirk expand        the whole command: version probe, sandbox, limiter, bubblewrap, bash
+#   bwrap ro-bind       the least bubblewrap does: "bwrap --ro-bind / / true"
+#   quirk version       the quirk binary's start alone (Go runtime and package inits)
+#   quirk expand        the whole command: sandbox, limiter, bubblewrap, bash
+# The floor a namespace sandbox leaves is "quirk version" + "bwrap true" +
+# "bash -c": it is printed as a ratio to "bash -c" beside quirk's own.
 # Usage: bench/expand-word.sh [ROUNDS]   (needs root for the bwrap row, as quirk does)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,15 +20,20 @@ bw=(bwrap --unshare-user --disable-userns --unshare-ipc --unshare-pid --unshare-
 	--unshare-cgroup-try --die-with-parent --new-session --ro-bind /usr /usr --symlink usr/bin /bin
 	--symlink usr/lib /lib --symlink usr/lib64 /lib64 --proc /proc --dev /dev --tmpfs /tmp --remount-ro /)
 ns() { date +%s%N; }
-declare -A total=([bash]=0 [bwrap]=0 [quirk]=0)
+declare -A total=([bash]=0 [bwrap]=0 [robind]=0 [start]=0 [quirk]=0)
 for ((i = 0; i < rounds; i++)); do
 	# Interleaved, so that the machine's load hits every row alike.
 	t=$(ns); bash -c "printf '%s\0' $word" t.sh a >/dev/null; total[bash]=$((total[bash] + $(ns) - t))
 	t=$(ns); setpriv --reuid 65534 --regid 65534 --clear-groups "${bw[@]}" -- /bin/true; total[bwrap]=$((total[bwrap] + $(ns) - t))
+	t=$(ns); bwrap --ro-bind / / /bin/true; total[robind]=$((total[robind] + $(ns) - t))
+	t=$(ns); "$quirk" version >/dev/null; total[start]=$((total[start] + $(ns) - t))
 	t=$(ns); "$quirk" expand --shells bash --arg0 t.sh "$word" -- a >/dev/null; total[quirk]=$((total[quirk] + $(ns) - t))
 done
-for k in bash bwrap quirk; do
-	printf '%-14s %7.2f ms per run\n' "$k" "$(bc -l <<<"${total[$k]} / $rounds / 1000000" 2>/dev/null || echo $((total[$k] / rounds / 1000000)))"
+declare -A label=([bash]="bash -c" [bwrap]="bwrap true" [robind]="bwrap ro-bind" [start]="quirk version" [quirk]="quirk expand")
+for k in bash bwrap robind start quirk; do
+	printf '%-14s %7.2f ms per run\n' "${label[$k]}" "$(bc -l <<<"${total[$k]} / $rounds / 1000000" 2>/dev/null || echo $((total[$k] / rounds / 1000000)))"
 done
-printf 'ratio quirk expand / bash -c: %s\n' "$(( (total[quirk] * 10 / total[bash]) / 10 )).$(( (total[quirk] * 10 / total[bash]) % 10 ))x"
+ratio() { echo "$(($1 * 10 / total[bash] / 10)).$(($1 * 10 / total[bash] % 10))x"; }
+printf 'ratio quirk expand / bash -c: %s\n' "$(ratio "${total[quirk]}")"
+printf 'floor (quirk version + bwrap true + bash -c) / bash -c: %s\n' "$(ratio $((total[start] + total[bwrap] + total[bash])))"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

@@ -176,7 +176,10 @@ func (p *filterParser) factor() (filterNode, error) {
 		if t == "sport" {
 			return condFn(func(s *Socket) bool { return op(int64(s.Port), n) }), nil
 		}
-		return condFn(func(s *Socket) bool { return s.connected() && op(int64(s.peerAddrPort().Port()), n) }), nil
+		return condFn(func(s *Socket) bool {
+			peer := s.peerAddrPort()
+			return peer.IsValid() && op(int64(peer.Port()), n)
+		}), nil
 	case "uid":
 		op, n, err := p.comparison()
 		if err != nil {
@@ -198,7 +201,10 @@ func (p *filterParser) factor() (filterNode, error) {
 		if t == "src" {
 			return condFn(func(s *Socket) bool { return m(s.ip(), s.Port) }), nil
 		}
-		return condFn(func(s *Socket) bool { return s.connected() && m(s.peerAddrPort().Addr(), s.peerAddrPort().Port()) }), nil
+		return condFn(func(s *Socket) bool {
+			peer := s.peerAddrPort()
+			return peer.IsValid() && m(peer.Addr(), peer.Port())
+		}), nil
 	case "dev":
 		if p.peek() == "=" || p.peek() == "==" {
 			p.i++

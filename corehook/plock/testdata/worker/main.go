@@ -54,6 +54,16 @@ func robustHead() (uintptr, int64) {
 
 var sink int
 
+// The main goroutine stays on the main thread, so every command runs on the
+// thread whose TID is the PID. That matters for "exec": the kernel makes
+// the exec'ing thread the group leader (de_thread swaps its TID for the
+// PID) before it walks the robust list, and handle_futex_death releases
+// only a futex whose owner TID is the thread's current one. A lock taken on
+// another thread keeps its old TID and is never marked OWNER_DIED, which
+// made TestExecWhileHoldingIsDeath time out whenever the scheduler moved
+// the main goroutine before main's LockOSThread.
+func init() { runtime.LockOSThread() }
+
 func main() {
 	if len(os.Args) < 4 {
 		fmt.Fprintln(os.Stderr, "usage: worker FILE OFF CMD...")

@@ -145,6 +145,10 @@ func batchScript(style batchStyle, cases []WordCase, index []int, isolated, top 
 	}
 	unguarded := len(cases)-tail <= groupSize
 	atTop := func(i int) bool { return top != nil && top[i] && !isolated[i] || unguarded && i >= tail }
+	// locals caches the "local" line of each distinct setup: a checker's
+	// cases repeat a few setups, and each parse costs more than bash's
+	// evaluation of the case.
+	locals := map[string]string{}
 	for i, c := range cases {
 		var set strings.Builder
 		set.WriteString("set --")
@@ -164,10 +168,12 @@ func batchScript(style batchStyle, cases []WordCase, index []int, isolated, top 
 			fmt.Fprintf(&b, "__quirk_out %d\n(\n%s%s\neval %s\n)\n__quirk_st=$?\n__quirk_out -1\n", index[i], iso, set.String(), shellQuote(body))
 		} else if c.Setup != "" {
 			// needsSubshell let it run here: bash scopes it to a function.
-			names, _ := localSetup(c.Setup)
-			local := ""
-			if len(names) > 0 {
-				local = "local " + strings.Join(names, " ") + "\n"
+			local, ok := locals[c.Setup]
+			if !ok {
+				if names, _ := localSetup(c.Setup); len(names) > 0 {
+					local = "local " + strings.Join(names, " ") + "\n"
+				}
+				locals[c.Setup] = local
 			}
 			fmt.Fprintf(&b, "__quirk_f() {\nlocal -\n%s%s\neval %s\n}\n__quirk_f\n", local, set.String(), shellQuote(body))
 			if inGroup {

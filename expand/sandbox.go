@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -255,52 +254,29 @@ func (sb *sandbox) run(parent context.Context, eng *Engine, argv, env []string, 
 	cmd.Dir = sb.work
 	cmd.Stdin = nil // /dev/null
 
-	type stream struct {
-		r, w *os.File
-		buf  bytes.Buffer
+	pipes, err := newOutputPipes(nStreams)
+	if err != nil {
+		return out, err
 	}
-	streams := make([]*stream, nStreams)
-	for i := range streams {
-		r, w, err := os.Pipe()
-		if err != nil {
-			for _, s := range streams[:i] {
-				s.r.Close()
-				s.w.Close()
-			}
-			return out, err
-		}
-		streams[i] = &stream{r: r, w: w}
-	}
-	cmd.Stdout, cmd.Stderr = streams[0].w, streams[1].w
+	cmd.Stdout, cmd.Stderr = pipes.w[0], pipes.w[1]
 	if records {
-		cmd.ExtraFiles = []*os.File{streams[2].w}
+		cmd.ExtraFiles = []*os.File{pipes.w[2]}
 	}
 	cmd.ExtraFiles = append(cmd.ExtraFiles, extra...)
 	cmd.SysProcAttr = sb.sysProcAttr()
 
-	var wg sync.WaitGroup
-	for _, s := range streams {
-		wg.Go(func() {
-			_, _ = io.Copy(&s.buf, io.LimitReader(s.r, maxStream))
-			_, _ = io.Copy(io.Discard, s.r)
-		})
-	}
 	confined, release, err := sb.startConfined(cmd, []string{sb.limiter, argv[0]})
 	defer release()
 	if !confined && err != nil && strings.HasPrefix(err.Error(), "landlock:") {
 		sb.addNote(err.Error() + ": shells run without file-system confinement")
 		err = cmd.Start()
 	}
-	for _, s := range streams {
-		s.w.Close()
-	}
 	if err != nil {
-		for _, s := range streams {
-			s.r.Close()
-		}
-		wg.Wait()
+		pipes.cancel()
 		return out, fmt.Errorf("starting %s: %w", argv[0], err)
 	}
+	pipes.closeWriters()
+	pipes.start()
 
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -316,29 +292,18 @@ func (sb *sandbox) run(parent context.Context, eng *Engine, argv, env []string, 
 		// Cancelled by the caller (SIGINT, SIGTERM), not our timeout: the
 		// tree is dead; the caller's deferred cleanup removes the rest.
 		sb.killTree(cmd.Process)
+		pipes.collect(time.Second)
 		return out, parent.Err()
 	}
 	// Background jobs a case left behind die with the PID namespace, the
 	// process group and the cgroup, which also closes the pipes they hold.
 	sb.killTree(cmd.Process)
-	readersDone := make(chan struct{})
-	go func() { wg.Wait(); close(readersDone) }()
-	select {
-	case <-readersDone:
-	case <-time.After(time.Second):
-		// Something escaped the process group and holds a pipe open.
-		for _, s := range streams {
-			s.r.Close()
-		}
-		<-readersDone
-	}
-	for _, s := range streams {
-		s.r.Close()
-	}
-
-	out.stdout, out.stderr = streams[0].buf.Bytes(), streams[1].buf.Bytes()
+	// After a second, something that escaped the process group and
+	// holds a pipe open is no longer waited for.
+	streams := pipes.collect(time.Second)
+	out.stdout, out.stderr = streams[0], streams[1]
 	if records {
-		out.records = streams[2].buf.Bytes()
+		out.records = streams[2]
 	}
 	var exitErr *exec.ExitError
 	switch {

@@ -115,8 +115,11 @@ func shellQuote(s string) string {
 // slice and isolated says which run in a subshell of their own; the rest
 // share group subshells, except those that run at the top level.
 // top says which run at the batch's top level, outside any subshell (see
-// topLevelSafe); isolated wins over top.
-func batchScript(style batchStyle, cases []WordCase, index []int, isolated, top []bool) string {
+// topLevelIn); isolated wins over top. quiet (nil: none) says which
+// cases cannot write anything but shell messages and their record
+// (quietCase): in the merged style, an isolated one keeps the merged
+// stream in its subshell.
+func batchScript(style batchStyle, cases []WordCase, index []int, isolated, top, quiet []bool) string {
 	var b strings.Builder
 	b.WriteString(emitter(style))
 	iso := ""
@@ -164,7 +167,15 @@ func batchScript(style batchStyle, cases []WordCase, index []int, isolated, top 
 			b.WriteString("(\n")
 			inGroup, grouped = true, 0
 		}
-		if isolated[i] {
+		mergedAlone := isolated[i] && style == recordsMerged && quiet != nil && quiet[i]
+		if mergedAlone {
+			// Its only output is bash's messages and its record, which
+			// the merged stream takes (no NUL in a message): no real
+			// streams, markers or emitter to set up in the child, whose
+			// every write to memory is a copy-on-write fault. The
+			// arguments are set before the fork for the same reason.
+			fmt.Fprintf(&b, "%s\n(\neval %s\n)\n", set.String(), shellQuote(body))
+		} else if isolated[i] {
 			fmt.Fprintf(&b, "__quirk_out %d\n(\n%s%s\neval %s\n)\n__quirk_st=$?\n__quirk_out -1\n", index[i], iso, set.String(), shellQuote(body))
 		} else if c.Setup != "" {
 			// needsSubshell let it run here: bash scopes it to a function.
@@ -192,7 +203,7 @@ func batchScript(style batchStyle, cases []WordCase, index []int, isolated, top 
 			next = index[i+1]
 		}
 		status := `"$?"`
-		if isolated[i] {
+		if isolated[i] && !mergedAlone {
 			status = `"$__quirk_st"`
 		}
 		// A group ends before an isolated case, after groupSize cases and
@@ -336,6 +347,32 @@ func fatalInNode(f syntax.Node, engine string) fatality {
 		return fatal != fatalAnywhere
 	})
 	return fatal
+}
+
+// quietCase says whether a case can write nothing but the shell's own
+// messages and its record: it has no setup (whose commands could print
+// anything, a NUL included) and its word runs no command substitution.
+// A word can still reach code hidden in the environment's values
+// (${x@P}, a[$(…)] in arithmetic); so can a direct case's, which writes
+// to the merged stream too: such output can only confuse the results of
+// the cases' own author.
+func quietCase(c WordCase) bool {
+	if c.Setup != "" {
+		return false
+	}
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader("__quirk_emit "+c.Word), "")
+	if err != nil {
+		return false
+	}
+	quiet := true
+	syntax.Walk(f, func(n syntax.Node) bool {
+		switch n.(type) {
+		case *syntax.CmdSubst, *syntax.ProcSubst, *syntax.Redirect:
+			quiet = false
+		}
+		return quiet
+	})
+	return quiet
 }
 
 func plainStmt(st *syntax.Stmt) bool {

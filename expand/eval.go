@@ -42,7 +42,7 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 	groups := map[string][]int{}
 	var order []string
 	scoping, assumed := sh.scopesLocally()
-	isolated, top := make([]bool, len(cases)), make([]bool, len(cases))
+	isolated, top, quiet := make([]bool, len(cases)), make([]bool, len(cases)), make([]bool, len(cases))
 	plans := newPlanner(sh.Name, scoping, opts)
 	for i, c := range cases {
 		results[i] = Result{Engine: sh.Name, Path: sh.Path}
@@ -51,7 +51,7 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 			results[i].Err, results[i].Status = p.refused, -1
 			continue
 		}
-		isolated[i], top[i] = p.isolated, p.top
+		isolated[i], top[i], quiet[i] = p.isolated, p.top, p.quiet
 		arg0 := c.Arg0
 		if _, ok := groups[arg0]; !ok {
 			order = append(order, arg0)
@@ -98,7 +98,7 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 							isolated[i] = true
 						}
 					}
-					rest, err := wsb.runBatch(ctx, sh, opts, arg0, cases, chunk, isolated, top, results, int(batchNo.Add(1)), &killers, scoping && assumed)
+					rest, err := wsb.runBatch(ctx, sh, opts, arg0, cases, chunk, placements{isolated, top, quiet}, results, int(batchNo.Add(1)), &killers, scoping && assumed)
 					if err != nil {
 						errMu.Lock()
 						firstErr = cmp.Or(firstErr, fmt.Errorf("%s: %w", sh.Name, err))
@@ -133,15 +133,16 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 // that ended its group's subshell (now marked isolated, so that the rerun
 // gives it a subshell of its own), the rest of that group, and whatever the
 // process did not reach.
-func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 string, cases []WordCase, chunk []int, isolated, top []bool, results []Result, batchNo int, killers *sync.Map, assumedScoping bool) ([]int, error) {
-	chunk = byPlacement(chunk, isolated, top)
+func (sb *sandbox) runBatch(ctx context.Context, sh *Engine, opts Options, arg0 string, cases []WordCase, chunk []int, pl placements, results []Result, batchNo int, killers *sync.Map, assumedScoping bool) ([]int, error) {
+	isolated := pl.isolated
+	chunk = byPlacement(chunk, isolated, pl.top)
 	sub := make([]WordCase, len(chunk))
-	iso, atTop := make([]bool, len(chunk)), make([]bool, len(chunk))
+	iso, atTop, quiet := make([]bool, len(chunk)), make([]bool, len(chunk)), make([]bool, len(chunk))
 	for j, i := range chunk {
-		sub[j], iso[j], atTop[j] = cases[i], isolated[i], top[i]
+		sub[j], iso[j], atTop[j], quiet[j] = cases[i], isolated[i], pl.top[i], pl.quiet[i]
 	}
 	script := filepath.Join(sb.root, fmt.Sprintf("batch-%d.sh", batchNo))
-	src := batchScript(styleOf(sh), sub, chunk, iso, atTop)
+	src := batchScript(styleOf(sh), sub, chunk, iso, atTop, quiet)
 	if sh.spec.versionFromBatch {
 		src = versionGuard(assumedScoping) + src
 	}
@@ -330,6 +331,13 @@ func (sh *Engine) environ(opts Options, records bool) []string {
 type casePlan struct {
 	refused       error // admit's verdict
 	isolated, top bool  // placementOf
+	quiet         bool  // quietCase
+}
+
+// placements are the plans' placements of all of EvalWords' cases, by
+// index; a case that ended its shell is marked isolated on the way.
+type placements struct {
+	isolated, top, quiet []bool
 }
 
 // planner decides each case once per distinct setup and word: a checker
@@ -358,6 +366,7 @@ func (pl *planner) plan(c WordCase) casePlan {
 	var p casePlan
 	if p.refused = admit(c.Setup+"\n__quirk_emit "+c.Word, nil, pl.opts); p.refused == nil {
 		p.isolated, p.top = placementOf(c, pl.engine, pl.scoping)
+		p.quiet = quietCase(c)
 	}
 	pl.seen[key] = p
 	return p

@@ -523,3 +523,52 @@ func TestBashVersionFromBatch(t *testing.T) {
 		t.Errorf("versions %q %q", rs[0].Version, rs[1].Version)
 	}
 }
+
+// TestBashQuietIsolatedCases: isolated cases that can only write bash's
+// messages and their record keep the merged stream in their subshell
+// (quietCase). Each killer's message must stay with its own case, an
+// assignment's subshell must still not leak, and a case whose command
+// substitution writes a NUL (isolated with the real streams) must not
+// disturb its neighbours.
+func TestBashQuietIsolatedCases(t *testing.T) {
+	needShell(t, "bash")
+	var cases []WordCase
+	for i := range 300 {
+		arg := fmt.Sprint(i)
+		switch i % 5 {
+		case 0:
+			cases = append(cases, WordCase{Word: `"${unset_q?boom$1}"`, Args: []string{arg}})
+		case 1:
+			cases = append(cases, WordCase{Word: `"${leak:=set$1}" "$leak"`, Args: []string{arg}})
+		case 2:
+			cases = append(cases, WordCase{Word: `"$(printf '\0c0\0' >&2; echo ab)" "$1"`, Args: []string{arg}})
+		case 3:
+			cases = append(cases, WordCase{Word: `"${leak-none}" "$1"`, Args: []string{arg}})
+		default:
+			cases = append(cases, WordCase{Word: `"$((n += $1))" "${@:2:-1}"`, Args: []string{arg, "b"}})
+		}
+	}
+	rs, err := EvalWords(t.Context(), "bash", cases, Options{AllowExec: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rs {
+		arg := fmt.Sprint(i)
+		bad := false
+		switch i % 5 {
+		case 0:
+			bad = r.Fields != nil || r.Status == 0 || strings.Count(r.Stderr, "boom") != 1 || !strings.Contains(r.Stderr, "unset_q: boom"+arg+"\n")
+		case 1:
+			bad = FieldString(r) != "<set"+arg+"><set"+arg+">"
+		case 2:
+			bad = FieldString(r) != "<ab><"+arg+">" || r.Status != 0 || r.Stderr != "\x00c0\x00"
+		case 3:
+			bad = FieldString(r) != "<none><"+arg+">" || r.Stderr != ""
+		default:
+			bad = r.Fields != nil || !strings.Contains(r.Stderr, "substring expression < 0")
+		}
+		if bad || r.Err != nil {
+			t.Errorf("case %d %s: %s, status %d, stderr %q, err %v", i, cases[i].Word, FieldString(r), r.Status, r.Stderr, r.Err)
+		}
+	}
+}

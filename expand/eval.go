@@ -73,17 +73,22 @@ func EvalWords(ctx context.Context, engine string, cases []WordCase, opts Option
 		var wg sync.WaitGroup
 		for w := range workers {
 			share := all[len(all)*w/workers : len(all)*(w+1)/workers]
-			// Each worker has a sandbox of its own: one process tree per
-			// cgroup, so that ending one batch's tree never touches another's.
-			wsb := sb
-			if w > 0 {
-				var err error
-				if wsb, err = newSandbox(opts); err != nil {
-					return nil, err
-				}
-				defer wsb.cleanup()
-			}
 			wg.Go(func() {
+				// Each worker has a sandbox of its own: one process tree
+				// per cgroup, so that ending one batch's tree never
+				// touches another's. It is made here, while the first
+				// worker's batch starts.
+				wsb := sb
+				if w > 0 {
+					var err error
+					if wsb, err = newSandbox(opts); err != nil {
+						errMu.Lock()
+						firstErr = cmp.Or(firstErr, err)
+						errMu.Unlock()
+						return
+					}
+					defer wsb.cleanup()
+				}
 				pending := share
 				for len(pending) > 0 {
 					if err := ctx.Err(); err != nil {

@@ -83,8 +83,18 @@ func newSandbox(opts Options) (*sandbox, error) {
 // sandboxParent is where sandboxes are made. The unprivileged sandbox user
 // must be able to reach the sandbox, so a private $TMPDIR (a 0700 directory,
 // as test harnesses and systemd's PrivateTmp give) is passed over for /tmp.
+// Without $TMPDIR, a memory file system (memoryTempDir) comes first: each
+// sandbox creates, writes and removes a dozen files, and on a disk's
+// journalled file system that took 1.7-3.7 ms of every call (0.6 ms on
+// tmpfs).
 func sandboxParent() string {
-	for _, dir := range []string{os.TempDir(), "/tmp", "/var/tmp"} {
+	dirs := []string{os.TempDir(), "/tmp", "/var/tmp"}
+	if os.Getenv("TMPDIR") == "" {
+		if shm, ok := memoryTempDir(); ok {
+			dirs = append([]string{shm}, dirs...)
+		}
+	}
+	for _, dir := range dirs {
 		if worldTraversable(dir) {
 			return dir
 		}

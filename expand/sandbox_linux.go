@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // sandboxUID is "nobody": RLIMIT_NPROC is not enforced for root, and an
@@ -269,6 +271,22 @@ func (sb *sandbox) cgroupJoin() string {
 		fmt.Fprintf(&b, "echo $$ > %s || { echo 'quirk-sandbox: cannot join the cgroup' >&2; exit 125; }; ", shellQuote(p))
 	}
 	return b.String()
+}
+
+// memoryTempDir is /dev/shm when it is a tmpfs that allows executables
+// (the sandbox's helper commands run from it) and that anyone may write
+// to, as systemd and Debian mount it.
+func memoryTempDir() (string, bool) {
+	const dir = "/dev/shm"
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil || st.Type != unix.TMPFS_MAGIC || st.Flags&unix.ST_NOEXEC != 0 {
+		return "", false
+	}
+	info, err := os.Stat(dir)
+	if err != nil || info.Mode().Perm()&0o003 != 0o003 || unix.Access(dir, unix.W_OK) != nil {
+		return "", false
+	}
+	return dir, true
 }
 
 // handOver gives the working directory to the sandbox user.

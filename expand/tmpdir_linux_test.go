@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -34,3 +35,25 @@ func TestPrivateTMPDIR(t *testing.T) {
 }
 
 func requireBashForTmpdir(t *testing.T) { needShell(t, "bash") }
+
+// Without $TMPDIR a sandbox lives on the memory file system when the
+// machine has a usable one, and is gone after the call.
+func TestSandboxOnMemoryFS(t *testing.T) {
+	needShell(t, "bash")
+	t.Setenv("TMPDIR", "")
+	os.Unsetenv("TMPDIR")
+	shm, ok := memoryTempDir()
+	if !ok {
+		t.Skip("no executable, world-writable tmpfs at /dev/shm here")
+	}
+	res, err := EvalWords(context.Background(), "bash", []WordCase{{Word: `"$PWD"`}}, Options{})
+	if err != nil || res[0].Err != nil || len(res[0].Fields) != 1 {
+		t.Fatalf("EvalWords: %v %+v", err, res)
+	}
+	if dir := res[0].Fields[0]; !strings.HasPrefix(dir, shm+"/quirk-expand-") {
+		t.Errorf("working directory %s, want one under %s", dir, shm)
+	}
+	if _, err := os.Stat(res[0].Fields[0]); !os.IsNotExist(err) {
+		t.Errorf("sandbox %s left behind: %v", res[0].Fields[0], err)
+	}
+}

@@ -258,19 +258,24 @@ func diagSockets() ([]Socket, error) {
 	for _, d := range dumps {
 		wg.Go(func() {
 			defer unix.Close(d.fd)
-			// Records arrive in fixed-size chunks of pointer-free
-			// diagRecs, which are sorted into one slice of Sockets at
-			// the end: growing one slice of Sockets by append copied
-			// the whole list over and over on big hosts.
-			const chunkLen = 4096
+			// Records arrive in chunks of pointer-free diagRecs, which
+			// are sorted into one slice of Sockets at the end: growing
+			// one slice of Sockets by append copied the whole list over
+			// and over on big hosts. The first chunk is small; a dump
+			// that fills it is a big one, and gets chunks of 4 MiB
+			// backed by huge pages (adviseHugePages).
+			const firstChunk, bigChunk = 4096, 1 << 16
 			var cur []diagRec
 			udp := d.protocol == unix.IPPROTO_UDP
 			d.err = diagDumpRaw(d.fd, d.family, d.protocol, d.states, func(payload []byte) {
 				if len(cur) == cap(cur) {
+					n := firstChunk
 					if cur != nil {
 						d.chunks = append(d.chunks, cur)
+						n = bigChunk
 					}
-					cur = make([]diagRec, 0, chunkLen)
+					cur = make([]diagRec, 0, n)
+					adviseHugePages(cur[:n])
 				}
 				cur = cur[:len(cur)+1]
 				if !cur[len(cur)-1].parse(payload, udp) {
@@ -322,6 +327,7 @@ func sortedRecsIn(chunks [][]diagRec, cores int) []Socket {
 		starts[b] += starts[b-1]
 	}
 	sorted := make([]Socket, n)
+	adviseHugePages(sorted)
 	parts := 1
 	if n >= parallelFillMin {
 		parts = min(cores, 4)

@@ -121,21 +121,37 @@ func shellQuote(s string) string {
 // stream in its subshell.
 func batchScript(style batchStyle, cases []WordCase, index []int, isolated, top, quiet []bool) string {
 	var b strings.Builder
+	b.Grow(512 + 100*len(cases))
 	b.WriteString(emitter(style))
 	iso := ""
 	if style == recordsMerged {
 		iso = "__quirk_iso\n"
 	}
+	num := func(n int) { b.WriteString(strconv.Itoa(n)) }
 	// endCase writes the status record of one case and begins the next;
 	// in the merged style inline, a function call less per case.
-	endCase := func(status string, next int) string {
+	endCase := func(status string, next int) {
 		if style == recordsMerged {
-			return fmt.Sprintf("printf '\\0s%%d\\0\\0c%d\\0' %s\n", next, status)
+			b.WriteString("printf '\\0s%d\\0\\0c")
+			num(next)
+			b.WriteString("\\0' ")
+			b.WriteString(status)
+			b.WriteString("\n")
+			return
 		}
-		return fmt.Sprintf("__quirk_end %s %d\n", status, next)
+		b.WriteString("__quirk_end ")
+		b.WriteString(status)
+		b.WriteString(" ")
+		num(next)
+		b.WriteString("\n")
+	}
+	begin := func(n int) {
+		b.WriteString("__quirk_begin ")
+		num(n)
+		b.WriteString("\n")
 	}
 	if len(cases) > 0 {
-		fmt.Fprintf(&b, "__quirk_begin %d\n", index[0])
+		begin(index[0])
 	}
 	inGroup, grouped := false, 0
 	// The cases after the last isolated or top-level one need no group
@@ -148,36 +164,59 @@ func batchScript(style batchStyle, cases []WordCase, index []int, isolated, top,
 	}
 	unguarded := len(cases)-tail <= groupSize
 	atTop := func(i int) bool { return top != nil && top[i] && !isolated[i] || unguarded && i >= tail }
-	// locals caches the "local" line of each distinct setup: a checker's
-	// cases repeat a few setups, and each parse costs more than bash's
-	// evaluation of the case.
-	locals := map[string]string{}
+	// A checker's cases repeat a few argument vectors, setups and words:
+	// each distinct "set --" line, quoted body and "local" line of a
+	// setup is made once (a setup's parse costs more than bash's
+	// evaluation of the case).
+	sets, bodies, locals := map[string]string{}, map[[2]string]string{}, map[string]string{}
 	for i, c := range cases {
-		var set strings.Builder
-		set.WriteString("set --")
-		for _, a := range c.Args {
-			set.WriteString(" ")
-			set.WriteString(shellQuote(a))
+		argsKey := strings.Join(c.Args, "\x00")
+		set, ok := sets[argsKey]
+		if !ok {
+			var sb strings.Builder
+			sb.WriteString("set --")
+			for _, a := range c.Args {
+				sb.WriteString(" ")
+				sb.WriteString(shellQuote(a))
+			}
+			set = sb.String()
+			sets[argsKey] = set
 		}
-		body := "__quirk_emit " + c.Word
-		if c.Setup != "" {
-			body = c.Setup + "\n" + body
+		body, ok := bodies[[2]string{c.Setup, c.Word}]
+		if !ok {
+			body = "__quirk_emit " + c.Word
+			if c.Setup != "" {
+				body = c.Setup + "\n" + body
+			}
+			body = shellQuote(body)
+			bodies[[2]string{c.Setup, c.Word}] = body
 		}
 		if !isolated[i] && !atTop(i) && !inGroup {
 			b.WriteString("(\n")
 			inGroup, grouped = true, 0
 		}
 		mergedAlone := isolated[i] && style == recordsMerged && quiet != nil && quiet[i]
-		if mergedAlone {
+		switch {
+		case mergedAlone:
 			// Its only output is bash's messages and its record, which
 			// the merged stream takes (no NUL in a message): no real
 			// streams, markers or emitter to set up in the child, whose
 			// every write to memory is a copy-on-write fault. The
 			// arguments are set before the fork for the same reason.
-			fmt.Fprintf(&b, "%s\n(\neval %s\n)\n", set.String(), shellQuote(body))
-		} else if isolated[i] {
-			fmt.Fprintf(&b, "__quirk_out %d\n(\n%s%s\neval %s\n)\n__quirk_st=$?\n__quirk_out -1\n", index[i], iso, set.String(), shellQuote(body))
-		} else if c.Setup != "" {
+			b.WriteString(set)
+			b.WriteString("\n(\neval ")
+			b.WriteString(body)
+			b.WriteString("\n)\n")
+		case isolated[i]:
+			b.WriteString("__quirk_out ")
+			num(index[i])
+			b.WriteString("\n(\n")
+			b.WriteString(iso)
+			b.WriteString(set)
+			b.WriteString("\neval ")
+			b.WriteString(body)
+			b.WriteString("\n)\n__quirk_st=$?\n__quirk_out -1\n")
+		case c.Setup != "":
 			// needsSubshell let it run here: bash scopes it to a function.
 			local, ok := locals[c.Setup]
 			if !ok {
@@ -186,14 +225,22 @@ func batchScript(style batchStyle, cases []WordCase, index []int, isolated, top,
 				}
 				locals[c.Setup] = local
 			}
-			fmt.Fprintf(&b, "__quirk_f() {\nlocal -\n%s%s\neval %s\n}\n__quirk_f\n", local, set.String(), shellQuote(body))
+			b.WriteString("__quirk_f() {\nlocal -\n")
+			b.WriteString(local)
+			b.WriteString(set)
+			b.WriteString("\neval ")
+			b.WriteString(body)
+			b.WriteString("\n}\n__quirk_f\n")
 			if inGroup {
 				grouped++
 			}
-		} else {
+		default:
 			// Separate lines: bash skips the rest of a line after some
 			// expansion errors, and the status must still be written.
-			fmt.Fprintf(&b, "%s\neval %s\n", set.String(), shellQuote(body))
+			b.WriteString(set)
+			b.WriteString("\neval ")
+			b.WriteString(body)
+			b.WriteString("\n")
 			if inGroup {
 				grouped++
 			}
@@ -211,14 +258,15 @@ func batchScript(style batchStyle, cases []WordCase, index []int, isolated, top,
 		// starts even when a case killed the group's subshell.
 		closeGroup := inGroup && (i+1 == len(cases) || isolated[i+1] || atTop(i+1) || grouped == groupSize)
 		if closeGroup {
-			b.WriteString(endCase(status, -1) + ")\n")
+			endCase(status, -1)
+			b.WriteString(")\n")
 			inGroup = false
 			if next >= 0 {
-				fmt.Fprintf(&b, "__quirk_begin %d\n", next)
+				begin(next)
 			}
 			continue
 		}
-		b.WriteString(endCase(status, next))
+		endCase(status, next)
 	}
 	return b.String()
 }

@@ -6,25 +6,29 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"github.com/quirkcheck/quirk/expand/testenv"
 	"io"
+	"math/rand"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/klauspost/compress/zstd"
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 	"golang.org/x/sys/unix"
 
 	"github.com/quirkcheck/quirk/corehook"
 	"github.com/quirkcheck/quirk/corehook/internal/synthcore"
 	"github.com/quirkcheck/quirk/corehook/upload"
+	"github.com/quirkcheck/quirk/expand/testenv"
 )
 
 const (
@@ -83,7 +87,7 @@ func TestS3Upload(t *testing.T) {
 	if out, err := exec.Command("ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
 		t.Fatalf("ip link set lo up: %v %s", err, out)
 	}
-	s3 := startWeed(t, os.Getenv("QUIRK_WEED"))
+	srv := startWeed(t, os.Getenv("QUIRK_WEED"))
 	dir := t.TempDir()
 	creds := filepath.Join(dir, "s3.cred")
 	os.WriteFile(creds, []byte("access_key = "+accessKey+"\nsecret_key = "+secretKey+"\n"), 0o600)
@@ -98,26 +102,26 @@ func TestS3Upload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl := s3.client(t, accessKey, secretKey)
+	cl := srv.client(t, accessKey, secretKey)
 	ctx := context.Background()
 	for start := time.Now(); ; time.Sleep(300 * time.Millisecond) {
-		err := cl.MakeBucket(ctx, "cores", minio.MakeBucketOptions{})
+		_, err := cl.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("cores")})
 		if err == nil {
 			break
 		}
 		if time.Since(start) > 90*time.Second {
-			t.Fatalf("SeaweedFS S3 not ready: %v\n%s", err, s3.log())
+			t.Fatalf("SeaweedFS S3 not ready: %v\n%s", err, srv.log())
 		}
 	}
 	// The S3 port and bucket API answer before a volume server has joined:
 	// wait until an object can really be written.
 	for start := time.Now(); ; time.Sleep(300 * time.Millisecond) {
-		_, err := cl.PutObject(ctx, "cores", "ready/probe", strings.NewReader("ok"), 2, minio.PutObjectOptions{})
+		_, err := cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("cores"), Key: aws.String("ready/probe"), Body: strings.NewReader("ok")})
 		if err == nil {
 			break
 		}
 		if time.Since(start) > 90*time.Second {
-			t.Fatalf("SeaweedFS cannot store objects: %v\n%s", err, s3.log())
+			t.Fatalf("SeaweedFS cannot store objects: %v\n%s", err, srv.log())
 		}
 	}
 	now := time.Now()
@@ -159,7 +163,7 @@ func TestS3Upload(t *testing.T) {
 		t.Fatal("an upload with a wrong secret key succeeded")
 	}
 	// The server goes down during a crash and comes back.
-	s3.stop(t)
+	srv.stop(t)
 	m3 := handle(t, conf, synthetic(t, 3), 3)
 	if n, _ := up.RunOnce(ctx); n != 0 {
 		t.Fatal("uploaded with the server down")
@@ -171,7 +175,7 @@ func TestS3Upload(t *testing.T) {
 	if n, _ := up.RunOnce(ctx); n != 0 {
 		t.Fatal("a job was retried before its backoff")
 	}
-	s3 = startWeedIn(t, os.Getenv("QUIRK_WEED"), s3.dir)
+	srv = startWeedIn(t, os.Getenv("QUIRK_WEED"), srv.dir)
 	now = now.Add(time.Hour)
 	for start := time.Now(); ; time.Sleep(500 * time.Millisecond) {
 		n, _ := up.RunOnce(ctx)
@@ -179,7 +183,7 @@ func TestS3Upload(t *testing.T) {
 			break
 		}
 		if time.Since(start) > 90*time.Second {
-			t.Fatalf("jobs not uploaded after the server came back (%d this round)\n%s", n, s3.log())
+			t.Fatalf("jobs not uploaded after the server came back (%d this round)\n%s", n, srv.log())
 		}
 		now = now.Add(time.Hour)
 	}
@@ -207,6 +211,159 @@ func TestS3Upload(t *testing.T) {
 	if got := getZstd(t, cl, ck); !bytes.Equal(got, synthetic(t, 131)) {
 		t.Fatal("the storm's last core differs")
 	}
+
+	t.Run("Multipart", func(t *testing.T) { testMultipart(t, up, cl) })
+	t.Run("Cancel", func(t *testing.T) { testCancel(t, up, cl) })
+}
+
+// randomCore is n bytes that zstd cannot shrink, the same for a seed.
+func randomCore(n int, seed int64) []byte {
+	b := make([]byte, n)
+	rand.New(rand.NewSource(seed)).Read(b)
+	return b
+}
+
+// rawJob queues a job for a raw core at corePath, with a small sidecar.
+func rawJob(t *testing.T, up *upload.Uploader, id, corePath string) upload.Job {
+	t.Helper()
+	side := filepath.Join(t.TempDir(), id+".json")
+	if err := os.WriteFile(side, []byte(`{"id":"`+id+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j := upload.Job{ID: id, Host: "big-host", BootID: "boot", Core: corePath, Sidecar: side}
+	if err := up.Spool.Add(j); err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// testMultipart uploads a raw 40 MiB core that compresses to more than two
+// parts: a real multipart upload of three parts, read back byte for byte.
+func testMultipart(t *testing.T, up *upload.Uploader, cl *s3.Client) {
+	ctx := context.Background()
+	core := randomCore(40<<20, 1)
+	corePath := filepath.Join(t.TempDir(), "big.core")
+	if err := os.WriteFile(corePath, core, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j := rawJob(t, up, "big", corePath)
+	if n, err := up.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("RunOnce = %d, %v", n, err)
+	}
+	ck, mk := up.Target.Keys(j)
+	if got := getZstd(t, cl, ck); !bytes.Equal(got, core) {
+		t.Fatalf("the multipart core differs (%d bytes, want %d)", len(got), len(core))
+	}
+	h, err := cl.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("cores"), Key: aws.String(ck), PartNumber: aws.Int32(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int32(3); h.PartsCount == nil || *h.PartsCount != want || aws.ToString(h.ContentType) != "application/zstd" {
+		t.Fatalf("parts %v, content type %q: want %d parts of application/zstd", aws.ToInt32(h.PartsCount), aws.ToString(h.ContentType), want)
+	}
+	if h, err := cl.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("cores"), Key: aws.String(mk)}); err != nil || aws.ToString(h.ContentType) != "application/json" {
+		t.Fatalf("sidecar: %v", err)
+	}
+	if n := uploads(t, cl); n != 0 {
+		t.Fatalf("%d multipart uploads left after a complete one", n)
+	}
+}
+
+// testCancel cuts off a multipart upload after its first part: the core
+// is a FIFO that the test feeds 20 MiB and then holds open, so the
+// uploader waits for the rest when ctx is cancelled. No object and no
+// unfinished multipart upload may stay behind, and the job stays queued.
+func testCancel(t *testing.T, up *upload.Uploader, cl *s3.Client) {
+	fifo := filepath.Join(t.TempDir(), "stalled.core")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j := rawJob(t, up, "stalled", fifo)
+	ck, _ := up.Target.Keys(j)
+	fed := make(chan error, 1)
+	release := make(chan struct{})
+	go func() {
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err == nil {
+			_, err = w.Write(randomCore(20<<20, 2))
+			<-release
+			w.Close()
+		}
+		fed <- err
+	}()
+	defer func() {
+		close(release)
+		if err := <-fed; err != nil && !errors.Is(err, syscall.EPIPE) {
+			t.Error(err)
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		n   int
+		err error
+	}
+	res := make(chan result, 1)
+	go func() { n, err := up.RunOnce(ctx); res <- result{n, err} }()
+	// Wait until the server holds the first part of the upload.
+	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
+		if parts(t, cl, ck) > 0 {
+			break
+		}
+		if time.Since(start) > 60*time.Second {
+			t.Fatal("the first part never arrived")
+		}
+	}
+	cancel()
+	select {
+	case r := <-res:
+		// The cut-off job was the last: RunOnce records its failure and
+		// has no next job to refuse with ctx's error.
+		if r.n != 0 || r.err != nil && !errors.Is(r.err, context.Canceled) {
+			t.Fatalf("RunOnce after cancel = %d, %v", r.n, r.err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("RunOnce went on after its context was cancelled")
+	}
+	if _, err := cl.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("cores"), Key: aws.String(ck)}); err == nil {
+		t.Fatal("a cancelled upload left an object")
+	}
+	if n := uploads(t, cl); n != 0 {
+		t.Fatalf("a cancelled upload left %d multipart uploads", n)
+	}
+	jobs, _ := up.Spool.List()
+	if len(jobs) != 1 || jobs[0].ID != "stalled" || jobs[0].Attempts != 1 || !strings.Contains(jobs[0].LastErr, "put "+ck+": ") || !strings.Contains(jobs[0].LastErr, context.Canceled.Error()) {
+		t.Fatalf("jobs after the cancel: %+v", jobs)
+	}
+	up.Spool.Done("stalled")
+}
+
+// uploads counts the bucket's unfinished multipart uploads.
+func uploads(t *testing.T, cl *s3.Client) int {
+	t.Helper()
+	out, err := cl.ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: aws.String("cores")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(out.Uploads)
+}
+
+// parts counts the parts the server holds of key's unfinished uploads.
+func parts(t *testing.T, cl *s3.Client, key string) int {
+	t.Helper()
+	out, err := cl.ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: aws.String("cores"), Prefix: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, u := range out.Uploads {
+		lp, err := cl.ListParts(context.Background(), &s3.ListPartsInput{Bucket: aws.String("cores"), Key: u.Key, UploadId: u.UploadId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(lp.Parts)
+	}
+	return n
 }
 
 func synthetic(t *testing.T, n int) []byte {
@@ -239,21 +396,21 @@ func handle(t *testing.T, conf string, core []byte, n int) *corehook.Meta {
 	return m
 }
 
-func get(t *testing.T, cl *minio.Client, key string) []byte {
+func get(t *testing.T, cl *s3.Client, key string) []byte {
 	t.Helper()
-	o, err := cl.GetObject(context.Background(), "cores", key, minio.GetObjectOptions{})
+	o, err := cl.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("cores"), Key: aws.String(key)})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("get %s: %v", key, err)
 	}
-	defer o.Close()
-	b, err := io.ReadAll(o)
+	defer o.Body.Close()
+	b, err := io.ReadAll(o.Body)
 	if err != nil {
 		t.Fatalf("get %s: %v", key, err)
 	}
 	return b
 }
 
-func getZstd(t *testing.T, cl *minio.Client, key string) []byte {
+func getZstd(t *testing.T, cl *s3.Client, key string) []byte {
 	t.Helper()
 	d, err := zstd.NewReader(bytes.NewReader(get(t, cl, key)))
 	if err != nil {
@@ -267,13 +424,15 @@ func getZstd(t *testing.T, cl *minio.Client, key string) []byte {
 	return b
 }
 
-func count(t *testing.T, cl *minio.Client, prefix string) int {
+func count(t *testing.T, cl *s3.Client, prefix string) int {
 	n := 0
-	for o := range cl.ListObjects(context.Background(), "cores", minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
-		if o.Err != nil {
-			t.Fatal(o.Err)
+	p := s3.NewListObjectsV2Paginator(cl, &s3.ListObjectsV2Input{Bucket: aws.String("cores"), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
 		}
-		n++
+		n += len(page.Contents)
 	}
 	return n
 }
@@ -341,10 +500,15 @@ func (w *weedServer) log() string {
 	return s
 }
 
-func (w *weedServer) client(t *testing.T, ak, sk string) *minio.Client {
-	cl, err := minio.New(fmt.Sprintf("127.0.0.1:%d", s3Port), &minio.Options{Creds: credentials.NewStaticV4(ak, sk, "")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cl
+// client is the test's own S3 client, built the way the Uploader builds
+// its (path style, checksums only where required).
+func (w *weedServer) client(t *testing.T, ak, sk string) *s3.Client {
+	return s3.New(s3.Options{
+		BaseEndpoint:               aws.String(fmt.Sprintf("http://127.0.0.1:%d", s3Port)),
+		UsePathStyle:               true,
+		Region:                     "us-east-1",
+		Credentials:                credentials.NewStaticCredentialsProvider(ak, sk, ""),
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	})
 }

@@ -1,16 +1,20 @@
 package upload
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/klauspost/compress/zstd"
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // Uploader drains a spool into one target.
@@ -21,7 +25,7 @@ type Uploader struct {
 	Timeout time.Duration
 	Log     func(string)
 	Now     func() time.Time
-	client  *minio.Client
+	client  *s3.Client
 }
 
 func (u *Uploader) init() error {
@@ -37,18 +41,55 @@ func (u *Uploader) init() error {
 	if u.Now == nil {
 		u.Now = time.Now
 	}
-	var creds *credentials.Credentials
-	if u.Target.AccessKey != "" {
-		creds = credentials.NewStaticV4(u.Target.AccessKey, u.Target.SecretKey, "")
-	} else {
-		creds = credentials.NewStaticV4("", "", "") // anonymous
-	}
-	c, err := minio.New(u.Target.Endpoint, &minio.Options{Creds: creds, Secure: !u.Target.Insecure, Region: u.Target.Region})
+	c, err := newClient(u.Target)
 	if err != nil {
 		return err
 	}
 	u.client = c
 	return nil
+}
+
+// defaultRegion signs requests when the config sets no UploadRegion. Most
+// S3-compatible servers (SeaweedFS, MinIO) accept any region; AWS itself
+// wants the bucket's own.
+const defaultRegion = "us-east-1"
+
+// newClient builds an S3 client from the target alone: s3.New, not the
+// SDK's config package, so nothing comes from ~/.aws or AWS_* variables.
+func newClient(t Target) (*s3.Client, error) {
+	scheme := "https://"
+	if t.Insecure {
+		scheme = "http://"
+	}
+	base := scheme + t.Endpoint
+	// The endpoint is host:port; a scheme or path in it is a config error
+	// better reported now than as a strange request failure.
+	if eu, err := url.Parse(base); err != nil || eu.Host != t.Endpoint || t.Endpoint == "" {
+		return nil, fmt.Errorf("upload endpoint %q: want host:port", t.Endpoint)
+	}
+	region := t.Region
+	if region == "" {
+		region = defaultRegion
+	}
+	var creds aws.CredentialsProvider = aws.AnonymousCredentials{}
+	if t.AccessKey != "" {
+		creds = credentials.NewStaticCredentialsProvider(t.AccessKey, t.SecretKey, "")
+	}
+	return s3.New(s3.Options{
+		BaseEndpoint: aws.String(base),
+		// Path style (host/bucket/key) works without wildcard DNS or
+		// certificates for bucket.host, which S3-compatible servers rarely have.
+		UsePathStyle: true,
+		Region:       region,
+		Credentials:  creds,
+		// The SDK's default since 2025 adds a CRC checksum to every upload
+		// and validates the ones sent back; S3-compatible servers that do
+		// not implement these refuse such uploads. Send and check them
+		// only where S3 requires them (SigV4 still signs the payload). The
+		// pinned SeaweedFS accepts both ways; TestS3Upload runs this one.
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	}), nil
 }
 
 // RunOnce tries every job that is due and returns how many were uploaded.
@@ -141,10 +182,19 @@ func (u *Uploader) upload(ctx context.Context, j Job) error {
 				pw.CloseWithError(err)
 			}()
 			defer pr.Close()
+			// The end of ctx must end the upload even while it waits for
+			// the compressor (a stalled read of the core): closing the
+			// pipe's write end makes that read return ctx's error, and
+			// putStream aborts.
+			defer context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })()
 			r = pr
 		}
-		opts := minio.PutObjectOptions{ContentType: "application/zstd", PartSize: 16 << 20}
-		if _, err := u.client.PutObject(ctx, u.Target.Bucket, coreKey, r, size, opts); err != nil {
+		if size >= 0 {
+			err = u.put(ctx, coreKey, f, size, "application/zstd")
+		} else {
+			err = u.putStream(ctx, coreKey, r, "application/zstd")
+		}
+		if err != nil {
 			return fmt.Errorf("put %s: %w", coreKey, err)
 		}
 	}
@@ -157,9 +207,93 @@ func (u *Uploader) upload(ctx context.Context, j Job) error {
 	if err != nil {
 		return err
 	}
-	if _, err := u.client.PutObject(ctx, u.Target.Bucket, metaKey, m, fi.Size(), minio.PutObjectOptions{ContentType: "application/json"}); err != nil {
+	if err := u.put(ctx, metaKey, m, fi.Size(), "application/json"); err != nil {
 		return fmt.Errorf("put %s: %w", metaKey, err)
 	}
+	return nil
+}
+
+// put stores an object of known size in one request. body must be
+// seekable (a file, a bytes.Reader): the SDK hashes it for the signature
+// and rewinds it for a retry.
+func (u *Uploader) put(ctx context.Context, key string, body io.ReadSeeker, size int64, contentType string) error {
+	_, err := u.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(u.Target.Bucket),
+		Key:           aws.String(key),
+		Body:          body,
+		ContentLength: aws.Int64(size),
+		ContentType:   aws.String(contentType),
+	})
+	return err
+}
+
+// partSize is the size of a multipart upload's parts; at S3's limit of
+// 10,000 parts an object can be 156 GiB.
+const partSize = 16 << 20
+
+const maxParts = 10000
+
+// putStream stores a stream of unknown length (a core compressed on the
+// way) as a multipart upload, one partSize buffer in memory at a time. A
+// stream shorter than one part goes in a single PutObject. On any error,
+// the context's end included, the upload is aborted, so neither an object
+// nor the server's stored parts stay behind.
+func (u *Uploader) putStream(ctx context.Context, key string, r io.Reader, contentType string) error {
+	buf := make([]byte, partSize)
+	n, err := io.ReadFull(r, buf)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return u.put(ctx, key, bytes.NewReader(buf[:n]), int64(n), contentType)
+	}
+	if err != nil {
+		return err
+	}
+	bucket := aws.String(u.Target.Bucket)
+	mu, err := u.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+		Bucket: bucket, Key: aws.String(key), ContentType: aws.String(contentType),
+	})
+	if err != nil {
+		return err
+	}
+	completed := false
+	defer func() {
+		if completed {
+			return
+		}
+		// ctx may be what ended the upload: abort on a context of its own.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if _, err := u.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
+			Bucket: bucket, Key: aws.String(key), UploadId: mu.UploadId,
+		}); err != nil {
+			u.Log("abort multipart upload of " + key + ": " + err.Error())
+		}
+	}()
+	var parts []types.CompletedPart
+	for num := int32(1); n > 0; num++ {
+		if num > maxParts {
+			return fmt.Errorf("more than %d parts of %d bytes", maxParts, partSize)
+		}
+		out, err := u.client.UploadPart(ctx, &s3.UploadPartInput{
+			Bucket: bucket, Key: aws.String(key), UploadId: mu.UploadId,
+			PartNumber: aws.Int32(num), Body: bytes.NewReader(buf[:n]), ContentLength: aws.Int64(int64(n)),
+		})
+		if err != nil {
+			return fmt.Errorf("part %d: %w", num, err)
+		}
+		parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(num)})
+		// The part is sent: its buffer can take the next one.
+		n, err = io.ReadFull(r, buf)
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			return err
+		}
+	}
+	if _, err := u.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		Bucket: bucket, Key: aws.String(key), UploadId: mu.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
+	}); err != nil {
+		return err
+	}
+	completed = true
 	return nil
 }
 

@@ -307,7 +307,7 @@ func killGroup(p *os.Process) {
 		if err := syscall.Kill(-p.Pid, syscall.SIGKILL); err != nil {
 			return // ESRCH: nobody left
 		}
-		time.Sleep(time.Millisecond)
+		settle(i, time.Millisecond)
 	}
 }
 

@@ -63,6 +63,10 @@ best() { # best() NAME CMD...: the best wall and CPU (user+sys) time of $ROUNDS 
 		{ w = $2 - $1; c = sec($3) + sec($4); if (NR == 1 || w < bw) bw = w; if (NR == 1 || c < bc) bc = c }
 		END { printf "%s %.4f %.4f\n", n, bw, bc }'"'"'
 }
+# The hypervisor'"'"'s share of CPU time during the runs ("steal" in
+# /proc/stat): on a shared VM it slows both tools, more or less evenly.
+cpustat() { awk '"'"'/^cpu /{ print $2 + $3 + $4 + $7 + $8, $9 }'"'"' /proc/stat; }
+read -r busy0 steal0 < <(cpustat)
 {
 	best hello-world "$tmp/hello"
 	best quirk-version "$tmp/quirk" version
@@ -78,4 +82,6 @@ awk '"'"'
 		printf "scan / ss -tanp:                wall %.2f, cpu %.2f (target <= 0.3)\n", w["scan"] / w["ss-tanp"], c["scan"] / c["ss-tanp"]
 		printf "process start, wall: a Go hello-world %.1f ms, quirk version %.1f ms (%.2f and %.2f of ss -tan)\n", w["hello-world"] * 1e3, w["quirk-version"] * 1e3, w["hello-world"] / w["ss-tan"], w["quirk-version"] / w["ss-tan"]
 	}'"'"' "$tmp/times"
+read -r busy1 steal1 < <(cpustat)
+echo "steal: $(( (steal1 - steal0) * 100 / (busy1 - busy0 + steal1 - steal0 + 1) ))% of CPU time during the runs"
 '

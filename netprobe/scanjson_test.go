@@ -3,8 +3,12 @@ package netprobe
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"reflect"
+	"runtime"
 	"testing"
+	"time"
 )
 
 // TestWriteJSONMatchesEncodingJSON holds the hand-written encoder to the
@@ -37,5 +41,56 @@ func TestWriteJSONMatchesEncodingJSON(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("WriteJSON:\n%s\nencoding/json:\n%s", buf.Bytes(), std)
 		}
+	}
+}
+
+// slowWriter holds its first write back, so that the encoders run ahead of
+// the writer as far as they may.
+type slowWriter struct {
+	bytes.Buffer
+	held bool
+}
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	if !w.held {
+		w.held = true
+		time.Sleep(20 * time.Millisecond)
+	}
+	return w.Buffer.Write(p)
+}
+
+// TestWriteJSONParallelSameBytes: a list big enough to be encoded on every
+// core comes out byte for byte as the one-core encoding writes it, in
+// order, also when the writer is slow.
+func TestWriteJSONParallelSameBytes(t *testing.T) {
+	yes := true
+	r := &ScanResult{Source: "sock_diag"}
+	for i := range parallelJSONMin*2 + 77 {
+		s := Socket{Proto: "tcp", Addr: fmt.Sprintf("10.0.%d.%d", i/256%256, i%256), Port: uint16(i), UID: i % 7, Inode: uint64(i)}
+		if i%5 == 0 {
+			s.V6Only, s.Device, s.Processes = &yes, "eth0", []Process{{PID: i, Command: "c\"md", FD: 3}}
+		}
+		r.Sockets = append(r.Sockets, s)
+	}
+	r.Findings = Analyze(r.Sockets[:10])
+	render := func(procs int, w interface {
+		io.Writer
+		Bytes() []byte
+	}) []byte {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		if err := r.WriteJSON(w); err != nil {
+			t.Fatal(err)
+		}
+		return w.Bytes()
+	}
+	serial := render(1, &bytes.Buffer{})
+	for _, procs := range []int{2, 4} {
+		if got := render(procs, &slowWriter{}); !bytes.Equal(got, serial) {
+			t.Errorf("GOMAXPROCS %d: %d bytes differ from the one-core encoding's %d", procs, len(got), len(serial))
+		}
+	}
+	var v any
+	if err := json.Unmarshal(serial, &v); err != nil {
+		t.Fatalf("invalid JSON: %v", err)
 	}
 }

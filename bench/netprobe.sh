@@ -44,37 +44,49 @@ for h in 0 1 2 3; do
 done
 n=$(ss -Htan | wc -l)
 echo "sockets in the namespace: $n"
-best() { # best() NAME CMD...: the best wall and CPU (user+sys) time of $ROUNDS runs, in s
+once() { # once NAME CMD...: one run, as "NAME start end user sys"
 	local name=$1
 	shift
-	for _ in $(seq "$ROUNDS"); do
-		# Wall time from $EPOCHREALTIME (microseconds); CPU time of the
-		# child from the times builtin (milliseconds; GNU time prints
-		# only hundredths, too coarse for a 40 ms run).
-		(
-			s=$EPOCHREALTIME
-			"$@" >/dev/null
-			e=$EPOCHREALTIME
-			times >"$tmp/times-of-run" # in this shell: a pipe would fork
-			echo "$s $e $(sed -n 2p "$tmp/times-of-run")"
-		)
-	done | awk -v n="$name" '"'"'
-		function sec(t) { split(t, p, "m"); sub("s", "", p[2]); return p[1] * 60 + p[2] }
-		{ w = $2 - $1; c = sec($3) + sec($4); if (NR == 1 || w < bw) bw = w; if (NR == 1 || c < bc) bc = c }
-		END { printf "%s %.4f %.4f\n", n, bw, bc }'"'"'
+	# Wall time from $EPOCHREALTIME (microseconds); CPU time of the
+	# child from the times builtin (milliseconds; GNU time prints only
+	# hundredths, too coarse for a 40 ms run).
+	(
+		s=$EPOCHREALTIME
+		"$@" >/dev/null
+		e=$EPOCHREALTIME
+		times >"$tmp/times-of-run" # in this shell: a pipe would fork
+		echo "$name $s $e $(sed -n 2p "$tmp/times-of-run")"
+	)
 }
 # The hypervisor'"'"'s share of CPU time during the runs ("steal" in
 # /proc/stat): on a shared VM it slows both tools, more or less evenly.
 cpustat() { awk '"'"'/^cpu /{ print $2 + $3 + $4 + $7 + $8, $9 }'"'"' /proc/stat; }
 read -r busy0 steal0 < <(cpustat)
+# Each pair that is compared runs in alternating rounds, so that a burst
+# of load (or of the host'"'"'s steal) hits both alike; the best of ROUNDS
+# of each. The pairs run one after the other: the walks of every
+# process'"'"'s descriptors (900 ms for ss -tanp) leave the caches cold for
+# whatever follows them.
 {
-	best hello-world "$tmp/hello"
-	best quirk-version "$tmp/quirk" version
-	best scan-no-processes "$tmp/quirk" netprobe scan --no-processes --json
-	best ss-tan ss -tan
-	best scan "$tmp/quirk" netprobe scan --json
-	best ss-tanp ss -tanp
-} | tee "$tmp/times"
+	for _ in $(seq "$ROUNDS"); do
+		once hello-world "$tmp/hello"
+		once quirk-version "$tmp/quirk" version
+	done
+	for _ in $(seq "$ROUNDS"); do
+		once scan-no-processes "$tmp/quirk" netprobe scan --no-processes --json
+		once ss-tan ss -tan
+	done
+	for _ in $(seq "$ROUNDS"); do
+		once scan "$tmp/quirk" netprobe scan --json
+		once ss-tanp ss -tanp
+	done
+} | awk '"'"'
+	function sec(t) { split(t, p, "m"); sub("s", "", p[2]); return p[1] * 60 + p[2] }
+	{ n = $1; w = $3 - $2; c = sec($4) + sec($5)
+	  if (!(n in bw) || w < bw[n]) bw[n] = w
+	  if (!(n in bc) || c < bc[n]) bc[n] = c
+	  if (!(n in seen)) { seen[n] = 1; order[++k] = n } }
+	END { for (i = 1; i <= k; i++) printf "%s %.4f %.4f\n", order[i], bw[order[i]], bc[order[i]] }'"'"' | tee "$tmp/times"
 awk '"'"'
 	{ w[$1] = $2; c[$1] = $3 }
 	END {

@@ -117,7 +117,7 @@ func shellQuote(s string) string {
 // top says which run at the batch's top level, outside any subshell (see
 // topLevelIn); isolated wins over top. quiet (nil: none) says which
 // cases cannot write anything but shell messages and their record
-// (quietCase): in the merged style, an isolated one keeps the merged
+// (placeCase): in the merged style, an isolated one keeps the merged
 // stream in its subshell.
 func batchScript(style batchStyle, cases []WordCase, index []int, isolated, top, quiet []bool) string {
 	var b strings.Builder
@@ -329,29 +329,42 @@ func topLevelIn(c WordCase, engine string, localScope bool) bool {
 // word (and one of the setup): planning runs for every case before any
 // shell starts, so a parse more per case is a cost every batch pays.
 func placementOf(c WordCase, engine string, localScope bool) (isolated, top bool) {
+	isolated, top, _ = placeCase(c, engine, localScope)
+	return isolated, top
+}
+
+// placeCase is placementOf and, from the same parse, whether the case is
+// quiet: it can write nothing but the shell's own messages and its record,
+// for it has no setup (whose commands could print anything, a NUL
+// included) and its word runs no command substitution. A word can still
+// reach code hidden in the environment's values (${x@P}, a[$(…)] in
+// arithmetic); so can a direct case's, which writes to the merged stream
+// too: such output can only confuse the results of the cases' own author.
+func placeCase(c WordCase, engine string, localScope bool) (isolated, top, quiet bool) {
 	if c.Setup != "" {
 		if _, ok := localSetup(c.Setup); !localScope || !ok {
-			return true, false
+			return true, false, false
 		}
 	}
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader("__quirk_emit "+c.Word), "")
 	if err != nil || len(f.Stmts) != 1 {
-		return true, false
+		return true, false, false
 	}
+	quiet = c.Setup == "" && !runsCommandSubst(f)
 	// Only one simple command, the printing one, may run directly: a word
 	// like "x && set -f" adds a second command that changes the shell for
 	// every later case.
 	st := f.Stmts[0]
 	if call, ok := st.Cmd.(*syntax.CallExpr); !ok || len(call.Assigns) > 0 || !plainStmt(st) || call.Args[0].Lit() != "__quirk_emit" {
-		return true, false
+		return true, false, false
 	}
 	if changesShell(f) {
-		return true, false
+		return true, false, quiet
 	}
 	// The word's own expansions are those of the printing command's
 	// arguments: the same nodes a parse of the word alone gives.
 	if fatalInNode(f, engine) == fatalAnywhere {
-		return true, false
+		return true, false, quiet
 	}
 	// In bash every other direct case runs at the top level: there an
 	// expansion error (a negative length, an arithmetic or indirection
@@ -361,7 +374,7 @@ func placementOf(c WordCase, engine string, localScope bool) (isolated, top bool
 	// bash) is saved. A case that ends bash's top level anyway (a "bad
 	// substitution" the parse above accepts) ends the batch: it and the
 	// cases after it are rerun, it in a subshell of its own.
-	return false, engine == "bash"
+	return false, engine == "bash", quiet
 }
 
 type fatality int
@@ -397,30 +410,18 @@ func fatalInNode(f syntax.Node, engine string) fatality {
 	return fatal
 }
 
-// quietCase says whether a case can write nothing but the shell's own
-// messages and its record: it has no setup (whose commands could print
-// anything, a NUL included) and its word runs no command substitution.
-// A word can still reach code hidden in the environment's values
-// (${x@P}, a[$(…)] in arithmetic); so can a direct case's, which writes
-// to the merged stream too: such output can only confuse the results of
-// the cases' own author.
-func quietCase(c WordCase) bool {
-	if c.Setup != "" {
-		return false
-	}
-	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader("__quirk_emit "+c.Word), "")
-	if err != nil {
-		return false
-	}
-	quiet := true
-	syntax.Walk(f, func(n syntax.Node) bool {
+// runsCommandSubst says whether n holds a command or process substitution
+// or a redirection.
+func runsCommandSubst(n syntax.Node) bool {
+	found := false
+	syntax.Walk(n, func(n syntax.Node) bool {
 		switch n.(type) {
 		case *syntax.CmdSubst, *syntax.ProcSubst, *syntax.Redirect:
-			quiet = false
+			found = true
 		}
-		return quiet
+		return !found
 	})
-	return quiet
+	return found
 }
 
 func plainStmt(st *syntax.Stmt) bool {

@@ -335,8 +335,8 @@ func (sh *Engine) environ(opts Options, records bool) []string {
 // casePlan is what quirk decides about a case before any shell sees it.
 type casePlan struct {
 	refused       error // admit's verdict
-	isolated, top bool  // placementOf
-	quiet         bool  // quietCase
+	isolated, top bool  // placeCase
+	quiet         bool
 }
 
 // placements are the plans' placements of all of EvalWords' cases, by
@@ -370,8 +370,7 @@ func (pl *planner) plan(c WordCase) casePlan {
 	}
 	var p casePlan
 	if p.refused = admit(c.Setup+"\n__quirk_emit "+c.Word, nil, pl.opts); p.refused == nil {
-		p.isolated, p.top = placementOf(c, pl.engine, pl.scoping)
-		p.quiet = quietCase(c)
+		p.isolated, p.top, p.quiet = placeCase(c, pl.engine, pl.scoping)
 	}
 	pl.seen[key] = p
 	return p

@@ -526,7 +526,7 @@ func TestBashVersionFromBatch(t *testing.T) {
 
 // TestBashQuietIsolatedCases: isolated cases that can only write bash's
 // messages and their record keep the merged stream in their subshell
-// (quietCase). Each killer's message must stay with its own case, an
+// (placeCase). Each killer's message must stay with its own case, an
 // assignment's subshell must still not leak, and a case whose command
 // substitution writes a NUL (isolated with the real streams) must not
 // disturb its neighbours.

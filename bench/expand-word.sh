@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-20}
 quirk=$(mktemp -d)/quirk
-go build -o "$quirk" ./cmd/quirk
+CGO_ENABLED=0 go build -o "$quirk" ./cmd/quirk # the README's install build
 trap 'rm -rf "$(dirname "$quirk")"' EXIT
 word='"${@:0:1}"'
 bw=(bwrap --unshare-user --disable-userns --unshare-ipc --unshare-pid --unshare-net --unshare-uts

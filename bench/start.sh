@@ -9,8 +9,8 @@
 #
 # e.g. the binary of main against the working tree's:
 #   git archive main | (mkdir -p /tmp/q-main && tar -x -C /tmp/q-main)
-#   (cd /tmp/q-main && go build -o /tmp/quirk-old ./cmd/quirk)
-#   go build -o /tmp/quirk-new ./cmd/quirk
+#   (cd /tmp/q-main && CGO_ENABLED=0 go build -o /tmp/quirk-old ./cmd/quirk)
+#   CGO_ENABLED=0 go build -o /tmp/quirk-new ./cmd/quirk   # the README's install build
 #   bash bench/start.sh /tmp/quirk-old /tmp/quirk-new
 set -euo pipefail
 old=$1 new=$2 n=${3:-200}

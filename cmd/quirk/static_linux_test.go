@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/quirkcheck/quirk/expand/testenv"
 )
 
 // TestStaticBuild: the install line the README gives (CGO_ENABLED=0)
@@ -18,10 +20,7 @@ func TestStaticBuild(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds quirk")
 	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
+	gobin := testenv.NeedTool(t, "go")
 	out := filepath.Join(t.TempDir(), "quirk")
 	cmd := exec.Command(gobin, "build", "-o", out, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

@@ -38,13 +38,13 @@ func newOutputPipes(n int) (*outputPipes, error) {
 	for range n {
 		var fds [2]int
 		if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
-			p.closeAll()
+			p.cancel()
 			return nil, err
 		}
 		if err := unix.SetNonblock(fds[0], true); err != nil {
 			unix.Close(fds[0])
 			unix.Close(fds[1])
-			p.closeAll()
+			p.cancel()
 			return nil, err
 		}
 		p.fds = append(p.fds, fds[0])

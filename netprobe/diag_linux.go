@@ -80,7 +80,11 @@ func diagDumpRaw(fd int, family, protocol uint8, states uint32, fn func(payload 
 	body := req[unix.NLMSG_HDRLEN:]
 	body[0], body[1] = family, protocol
 	ne.PutUint32(body[4:], states)
-	if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+	// No destination address: an unconnected netlink socket sends to the
+	// kernel anyway, and an address (NETLINK_SKB_DST) would make sock_diag
+	// judge the sending thread's capabilities instead of the socket
+	// opener's, which withoutNetAdmin sets.
+	if err := unix.Sendto(fd, req, 0, nil); err != nil {
 		return fmt.Errorf("netlink send: %w", err)
 	}
 	// The kernel fills at most 32 KiB per receive (netlink_recvmsg()
@@ -243,16 +247,22 @@ func diagSockets() ([]Socket, error) {
 		{family: unix.AF_INET6, protocol: unix.IPPROTO_UDP, states: 1<<tcpClose | 1<<tcpEstablished},
 	}
 	// The sockets are opened here, on the calling thread, so that they
-	// belong to its namespace; the dumps then run side by side, the
-	// kernel's walks of its tables on both cores.
-	for i, d := range dumps {
-		var err error
-		if d.fd, err = diagSocket(); err != nil {
-			for _, o := range dumps[:i] {
-				unix.Close(o.fd)
+	// belong to its namespace, and as an unprivileged reader's
+	// (withoutNetAdmin); the dumps then run side by side, the kernel's
+	// walks of its tables on both cores.
+	var err error
+	withoutNetAdmin(func() {
+		for i, d := range dumps {
+			if d.fd, err = diagSocket(); err != nil {
+				for _, o := range dumps[:i] {
+					unix.Close(o.fd)
+				}
+				return
 			}
-			return nil, err
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	var wg sync.WaitGroup
 	for _, d := range dumps {

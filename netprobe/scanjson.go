@@ -19,6 +19,16 @@ func (r *ScanResult) WriteJSON(w io.Writer) error {
 	b := make([]byte, 0, 512)
 	b = append(b, "{\n  \"source\": "...)
 	b = appendString(b, r.Source)
+	if len(r.Notes) > 0 {
+		b = append(b, ",\n  \"notes\": ["...)
+		for i, n := range r.Notes {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = appendString(b, n)
+		}
+		b = append(b, ']')
+	}
 	b = append(b, ",\n  \"sockets\": ["...)
 	if workers := runtime.GOMAXPROCS(0); workers > 1 && len(r.Sockets) >= parallelJSONMin {
 		bw.Write(b)
@@ -41,7 +51,13 @@ func (r *ScanResult) WriteJSON(w io.Writer) error {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, "\n    {\"kind\": "...)
+		b = append(b, "\n    {"...)
+		if f.Netns != "" {
+			b = append(b, "\"netns\": "...)
+			b = appendString(b, f.Netns)
+			b = append(b, ", "...)
+		}
+		b = append(b, "\"kind\": "...)
 		b = appendString(b, f.Kind)
 		b = append(b, ", \"proto\": "...)
 		b = appendString(b, f.Proto)
@@ -149,6 +165,10 @@ func appendSocket(b []byte, s *Socket) []byte {
 	if s.Peer != "" {
 		b = append(b, ", \"peer\": "...)
 		b = appendString(b, s.Peer)
+	}
+	if s.Netns != "" {
+		b = append(b, ", \"netns\": "...)
+		b = appendString(b, s.Netns)
 	}
 	b = append(b, ", \"uid\": "...)
 	b = strconv.AppendInt(b, int64(s.UID), 10)

@@ -12,18 +12,26 @@ import (
 )
 
 // TestWriteJSONMatchesEncodingJSON holds the hand-written encoder to the
-// struct tags: both must decode to the same value.
+// struct tags: both must decode to the same value, for a result in which
+// every field of every type is set (checked by reflection, so a field added
+// later without its JSON fails here).
 func TestWriteJSONMatchesEncodingJSON(t *testing.T) {
 	yes, no := true, false
 	socks := []Socket{
-		{Proto: "tcp", Addr: "::", Port: 80, V6Only: &yes, Interface: 3, Device: "eth0", DeviceUnknown: true, UID: 0, Inode: 12, Cookie: 1 << 40,
+		{Proto: "tcp", Addr: "::", Port: 80, V6Only: &yes, Interface: 3, Device: "eth0", DeviceUnknown: true, Peer: "[::1]:9", Netns: "blue", UID: 0, Inode: 12, Cookie: 1 << 40,
 			Processes: []Process{{PID: 1, Command: "we\"ird\\ <name>\x01ü", FD: 3}, {PID: 2}}, ReuseAddr: &yes, ReusePort: &no},
 		{Proto: "udp", Addr: "127.0.0.1", Port: 53, UID: -1},
 		{Proto: "udp", Addr: "127.0.0.1", Port: 53, UID: 7, Peer: "127.0.0.1:4000"},
 	}
+	full := &ScanResult{Source: "x", Notes: []string{"net:[1]: \"denied\"", "second"}, Sockets: socks, Findings: Analyze(append(socks, socks[1]))}
+	if len(full.Findings) == 0 {
+		t.Fatal("the fixture has no findings")
+	}
+	full.Findings[0].Netns = "blue"
+	allFieldsSet(t, reflect.ValueOf(full))
 	for _, r := range []*ScanResult{
 		{Source: "sock_diag", Sockets: []Socket{}, Findings: []Finding{}},
-		{Source: "x", Sockets: socks, Findings: Analyze(append(socks, socks[1]))},
+		full,
 	} {
 		var buf bytes.Buffer
 		if err := r.WriteJSON(&buf); err != nil {
@@ -40,6 +48,47 @@ func TestWriteJSONMatchesEncodingJSON(t *testing.T) {
 		json.Unmarshal(std, &want)
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("WriteJSON:\n%s\nencoding/json:\n%s", buf.Bytes(), std)
+		}
+	}
+}
+
+// allFieldsSet fails the test for every exported field of every struct
+// type reachable from v (through slices and pointers) that no value of
+// that type in v sets.
+func allFieldsSet(t *testing.T, v reflect.Value) {
+	t.Helper()
+	set := map[reflect.Type][]bool{}
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer:
+			if !v.IsNil() {
+				walk(v.Elem())
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				walk(v.Index(i))
+			}
+		case reflect.Struct:
+			seen, ok := set[v.Type()]
+			if !ok {
+				seen = make([]bool, v.NumField())
+				set[v.Type()] = seen
+			}
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					seen[i] = seen[i] || !v.Field(i).IsZero()
+					walk(v.Field(i))
+				}
+			}
+		}
+	}
+	walk(v)
+	for typ, seen := range set {
+		for i, ok := range seen {
+			if f := typ.Field(i); f.IsExported() && !ok {
+				t.Errorf("the fixture never sets %s.%s: its JSON is not tested", typ.Name(), f.Name)
+			}
 		}
 	}
 }

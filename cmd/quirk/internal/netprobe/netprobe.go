@@ -299,7 +299,7 @@ func runCheck(inv *base.Invocation) int {
 		return exitBadOptions
 	}
 	var reps []*netprobe.CheckReport
-	takeable := false
+	takeable, notLocal := false, true
 	for _, target := range targets {
 		rep, err := netprobe.Check(target, *udp)
 		if err != nil {
@@ -307,6 +307,7 @@ func runCheck(inv *base.Invocation) int {
 		}
 		reps = append(reps, rep)
 		takeable = takeable || len(rep.Takeable) > 0
+		notLocal = notLocal && rep.NotLocal
 	}
 	// One target prints one report object; localhost (both loopback
 	// addresses) prints an array of two.
@@ -323,7 +324,14 @@ func runCheck(inv *base.Invocation) int {
 			printCheck(w, rep)
 		}
 	}
-	return report(inv, *asJSON, asJSONFn, printText, takeable)
+	code = report(inv, *asJSON, asJSONFn, printText, takeable)
+	if code == exitOK && notLocal {
+		// Every bind failed with EADDRNOTAVAIL: nothing was checked, and
+		// a "nothing to report" status would read as "safe" in a script.
+		inv.Errorf("nothing was tried: %s is not an address of this host", pos[0])
+		return exitFailure
+	}
+	return code
 }
 
 func printCheck(w io.Writer, rep *netprobe.CheckReport) {
@@ -362,6 +370,10 @@ func printCheck(w io.Writer, rep *netprobe.CheckReport) {
 	}
 	for _, n := range rep.NotTried {
 		fmt.Fprintf(w, "not tried: %s\n", n)
+	}
+	if rep.NotLocal {
+		fmt.Fprintln(w, "\nnothing could be tried on this host")
+		return
 	}
 	if len(rep.Takeable) == 0 {
 		fmt.Fprintln(w, "\nno trial socket could bind next to a holder")

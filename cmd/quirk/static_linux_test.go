@@ -1,6 +1,7 @@
 package main
 
 import (
+	"debug/buildinfo"
 	"debug/elf"
 	"os"
 	"os/exec"
@@ -39,6 +40,16 @@ func TestStaticBuild(t *testing.T) {
 	}
 	if libs, _ := f.ImportedLibraries(); len(libs) > 0 {
 		t.Errorf("the binary needs shared libraries: %v", libs)
+	}
+	// The built binary's own module list, besides TestNotLinked's go list.
+	info, err := buildinfo.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range info.Deps {
+		if m.Path == "github.com/elastic/go-seccomp-bpf" {
+			t.Errorf("the binary links %s %s", m.Path, m.Version)
+		}
 	}
 	v, err := exec.Command(out, "version").Output()
 	if err != nil || !strings.Contains(string(v), "quirk") {

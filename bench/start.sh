@@ -46,7 +46,7 @@ echo "GODEBUG=inittrace=1 quirk version, sum of init clock times, ms ($m runs ea
 for b in old new; do
 	echo "  $b: $(awk '{s[$1]+=$3} END{for (r in s) print s[r]}' "$tmp/i-$b" | stats)"
 	sort -k2,2 -k3,3n "$tmp/i-$b" | awk '{v[$2]=v[$2]" "$3; c[$2]++} END{for (p in v) {split(substr(v[p],2),x," "); print x[int((c[p]+1)/2)], p}}' |
-		sort -rn | head -6 | awk '{printf "      %.2f %s\n", $1, $2}'
+		sort -rn | awk 'NR <= 6 {printf "      %.2f %s\n", $1, $2}' # not head: sort, still writing, would die of SIGPIPE and pipefail end the script
 done
 
 if [[ -x /usr/bin/time ]]; then

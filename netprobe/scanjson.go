@@ -105,6 +105,10 @@ const jsonBlock = 512
 // goroutines and writes the blocks in order. At most 2*workers blocks are
 // encoded ahead of the writer, so a slow reader of the output does not
 // make the encoders hold the whole document.
+// jsonBlockTaken is called by an encoder that has taken block k; tests
+// delay encoders there.
+var jsonBlockTaken = func(k int) {}
+
 func writeSocketsParallel(w io.Writer, socks []Socket, workers int) {
 	blocks := (len(socks) + jsonBlock - 1) / jsonBlock
 	done := make([]chan []byte, blocks)
@@ -120,11 +124,18 @@ func writeSocketsParallel(w io.Writer, socks []Socket, workers int) {
 	for range workers {
 		wg.Go(func() {
 			for {
+				// The buffer first, then the block: a block is
+				// only ever taken by an encoder that can encode
+				// it. Taken the other way round, an encoder could
+				// hold the block the writer waits for while the
+				// others had taken every buffer for later blocks,
+				// and the writer waited forever.
+				b := <-free
 				k := int(next.Add(1)) - 1
 				if k >= blocks {
 					return
 				}
-				b := <-free
+				jsonBlockTaken(k)
 				for i := k * jsonBlock; i < min((k+1)*jsonBlock, len(socks)); i++ {
 					b = appendSocketLine(b, socks, i)
 				}

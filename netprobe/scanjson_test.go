@@ -143,3 +143,53 @@ func TestWriteJSONParallelSameBytes(t *testing.T) {
 		t.Fatalf("invalid JSON: %v", err)
 	}
 }
+
+// BenchmarkWriteJSON50k times encoding the result of a scan of 50,000
+// listeners (on two addresses, as BenchmarkScan50k's) to io.Discard.
+func BenchmarkWriteJSON50k(b *testing.B) {
+	r := &ScanResult{Source: "sock_diag", Findings: []Finding{}}
+	for i := range 50000 {
+		r.Sockets = append(r.Sockets, Socket{Proto: "tcp", Addr: []string{"127.0.0.1", "127.0.0.2"}[i%2], Port: uint16(10000 + i/2),
+			Inode: uint64(7922419 + i), Cookie: uint64(2471222 + i)})
+	}
+	for b.Loop() {
+		r.WriteJSON(io.Discard)
+	}
+}
+
+// TestWriteSocketsParallelNeverDeadlocks: an encoder that took a block
+// number and then waited for a buffer, while the others took the later
+// blocks and every buffer, left the writer waiting for that block forever
+// (a real hang of BenchmarkWriteJSON50k). Here the encoder of every fifth
+// block is delayed just after it takes its block, so the others run ahead
+// as far as they can; every byte must still come out.
+func TestWriteSocketsParallelNeverDeadlocks(t *testing.T) {
+	defer func(f func(int)) { jsonBlockTaken = f }(jsonBlockTaken)
+	jsonBlockTaken = func(k int) {
+		if k%5 == 1 {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	socks := make([]Socket, 40*jsonBlock)
+	for i := range socks {
+		socks[i] = Socket{Proto: "tcp", Addr: "127.0.0.1", Port: uint16(i)}
+	}
+	var want bytes.Buffer
+	for i := range socks {
+		want.Write(appendSocketLine(nil, socks, i))
+	}
+	finished := make(chan struct{})
+	var got bytes.Buffer
+	go func() {
+		defer close(finished)
+		writeSocketsParallel(&got, socks, 3)
+	}()
+	select {
+	case <-finished:
+	case <-time.After(30 * time.Second):
+		t.Fatal("writeSocketsParallel hung: the writer waits for a block whose encoder has no buffer")
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Errorf("wrote %d bytes, not the %d of the blocks in order", got.Len(), want.Len())
+	}
+}

@@ -35,8 +35,9 @@ func (r *ScanResult) WriteJSON(w io.Writer) error {
 		b = b[:0]
 		writeSocketsParallel(bw, r.Sockets, workers)
 	} else {
+		var e lineEncoder
 		for i := range r.Sockets {
-			b = appendSocketLine(b, r.Sockets, i)
+			b = e.appendLine(b, r.Sockets, i)
 			if len(b) > 32<<10 {
 				bw.Write(b)
 				b = b[:0]
@@ -85,11 +86,38 @@ func (r *ScanResult) WriteJSON(w io.Writer) error {
 // appendSocketLine appends socket i of the list, on a line of its own,
 // with the comma that separates it from the one before.
 func appendSocketLine(b []byte, socks []Socket, i int) []byte {
+	var e lineEncoder
+	return e.appendLine(b, socks, i)
+}
+
+// lineEncoder appends socket lines and keeps the start of the last two
+// ({"proto": …, "addr": …, "port": ): a big host's sockets share a few
+// (protocol, address) pairs, often alternating port by port, and quoting
+// them again for every socket was a third of the encoding.
+type lineEncoder struct {
+	heads [2]socketHead
+}
+
+type socketHead struct {
+	proto, addr string
+	b           []byte
+}
+
+func (e *lineEncoder) appendLine(b []byte, socks []Socket, i int) []byte {
 	if i > 0 {
 		b = append(b, ',')
 	}
 	b = append(b, "\n    "...)
-	return appendSocket(b, &socks[i])
+	s := &socks[i]
+	h := &e.heads[0]
+	if h.b == nil || h.proto != s.Proto || h.addr != s.Addr {
+		e.heads[0], e.heads[1] = e.heads[1], e.heads[0]
+		if h.b == nil || h.proto != s.Proto || h.addr != s.Addr {
+			h.proto, h.addr, h.b = s.Proto, s.Addr, appendSocketHead(h.b[:0], s)
+		}
+	}
+	b = append(b, h.b...)
+	return appendSocketTail(b, s)
 }
 
 // parallelJSONMin is the number of sockets from which WriteJSON encodes on
@@ -123,6 +151,7 @@ func writeSocketsParallel(w io.Writer, socks []Socket, workers int) {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			var e lineEncoder
 			for {
 				// The buffer first, then the block: a block is
 				// only ever taken by an encoder that can encode
@@ -137,7 +166,7 @@ func writeSocketsParallel(w io.Writer, socks []Socket, workers int) {
 				}
 				jsonBlockTaken(k)
 				for i := k * jsonBlock; i < min((k+1)*jsonBlock, len(socks)); i++ {
-					b = appendSocketLine(b, socks, i)
+					b = e.appendLine(b, socks, i)
 				}
 				done[k] <- b
 			}
@@ -152,11 +181,21 @@ func writeSocketsParallel(w io.Writer, socks []Socket, workers int) {
 }
 
 func appendSocket(b []byte, s *Socket) []byte {
+	return appendSocketTail(appendSocketHead(b, s), s)
+}
+
+// appendSocketHead appends the start of s's object, up to the port's
+// value.
+func appendSocketHead(b []byte, s *Socket) []byte {
 	b = append(b, "{\"proto\": "...)
 	b = appendString(b, s.Proto)
 	b = append(b, ", \"addr\": "...)
 	b = appendString(b, s.Addr)
-	b = append(b, ", \"port\": "...)
+	return append(b, ", \"port\": "...)
+}
+
+// appendSocketTail appends the rest of s's object, from the port's value.
+func appendSocketTail(b []byte, s *Socket) []byte {
 	b = strconv.AppendUint(b, uint64(s.Port), 10)
 	if s.V6Only != nil {
 		b = append(b, ", \"v6only\": "...)

@@ -355,7 +355,7 @@ func sortedRecsIn(chunks [][]diagRec, cores int) []Socket {
 	adviseHugePages(sorted)
 	// order[p] is the record that goes to sorted[p]. Filling the Sockets
 	// in record order wrote 200 bytes to a random place for each one, a
-	// cache miss per line; in place order the writes stream, and only
+	// cache miss per line; in their final order the writes stream, and only
 	// the 64-byte records are read out of order.
 	order := make([]recRef, n)
 	parts := 1

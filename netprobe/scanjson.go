@@ -83,17 +83,11 @@ func (r *ScanResult) WriteJSON(w io.Writer) error {
 	return bw.Flush()
 }
 
-// appendSocketLine appends socket i of the list, on a line of its own,
-// with the comma that separates it from the one before.
-func appendSocketLine(b []byte, socks []Socket, i int) []byte {
-	var e lineEncoder
-	return e.appendLine(b, socks, i)
-}
-
-// lineEncoder appends socket lines and keeps the start of the last two
-// ({"proto": …, "addr": …, "port": ): a big host's sockets share a few
-// (protocol, address) pairs, often alternating port by port, and quoting
-// them again for every socket was a third of the encoding.
+// lineEncoder appends socket lines (each on a line of its own, with the
+// comma that separates it from the one before) and keeps the start of the
+// last two ({"proto": …, "addr": …, "port": ): a big host's sockets share
+// a few (protocol, address) pairs, often alternating port by port, and
+// quoting them again for every socket was a third of the encoding.
 type lineEncoder struct {
 	heads [2]socketHead
 }
@@ -109,15 +103,22 @@ func (e *lineEncoder) appendLine(b []byte, socks []Socket, i int) []byte {
 	}
 	b = append(b, "\n    "...)
 	s := &socks[i]
-	h := &e.heads[0]
-	if h.b == nil || h.proto != s.Proto || h.addr != s.Addr {
-		e.heads[0], e.heads[1] = e.heads[1], e.heads[0]
-		if h.b == nil || h.proto != s.Proto || h.addr != s.Addr {
-			h.proto, h.addr, h.b = s.Proto, s.Addr, appendSocketHead(h.b[:0], s)
-		}
-	}
-	b = append(b, h.b...)
+	b = append(b, e.head(s)...)
 	return appendSocketTail(b, s)
+}
+
+// head returns the start of s's object, heads[0] being the last used.
+func (e *lineEncoder) head(s *Socket) []byte {
+	if h := &e.heads[0]; h.b != nil && h.proto == s.Proto && h.addr == s.Addr {
+		return h.b
+	}
+	// The other one, or a new one in its place; either way it becomes
+	// the last used.
+	e.heads[0], e.heads[1] = e.heads[1], e.heads[0]
+	if h := &e.heads[0]; h.b == nil || h.proto != s.Proto || h.addr != s.Addr {
+		h.proto, h.addr, h.b = s.Proto, s.Addr, appendSocketHead(h.b[:0], s)
+	}
+	return e.heads[0].b
 }
 
 // parallelJSONMin is the number of sockets from which WriteJSON encodes on

@@ -175,8 +175,9 @@ func TestWriteSocketsParallelNeverDeadlocks(t *testing.T) {
 		socks[i] = Socket{Proto: "tcp", Addr: "127.0.0.1", Port: uint16(i)}
 	}
 	var want bytes.Buffer
+	var e lineEncoder
 	for i := range socks {
-		want.Write(appendSocketLine(nil, socks, i))
+		want.Write(e.appendLine(nil, socks, i))
 	}
 	finished := make(chan struct{})
 	var got bytes.Buffer
@@ -191,5 +192,27 @@ func TestWriteSocketsParallelNeverDeadlocks(t *testing.T) {
 	}
 	if !bytes.Equal(got.Bytes(), want.Bytes()) {
 		t.Errorf("wrote %d bytes, not the %d of the blocks in order", got.Len(), want.Len())
+	}
+}
+
+// TestLineEncoderHeads: the kept starts of objects must never leak into a
+// socket of another protocol or address, in any order of them.
+func TestLineEncoderHeads(t *testing.T) {
+	addrs := []string{"127.0.0.1", "::1", "10.0.0.1"}
+	var socks []Socket
+	for i := range 200 {
+		socks = append(socks, Socket{Proto: []string{"tcp", "udp"}[i/7%2], Addr: addrs[(i*i+i/3)%3], Port: uint16(i)})
+	}
+	var e lineEncoder
+	var got, want []byte
+	for i := range socks {
+		got = e.appendLine(got, socks, i)
+		if i > 0 {
+			want = append(want, ',')
+		}
+		want = appendSocket(append(want, "\n    "...), &socks[i])
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("lineEncoder:\n%s\nappendSocket:\n%s", got, want)
 	}
 }
